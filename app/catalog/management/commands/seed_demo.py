@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from app.catalog.demo_data import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo case (the Sora claims) with archived copies of its sources. Idempotent."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = seed_demo()
+        summary = ", ".join(f"{count} {name}" for name, count in created.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({summary} created)."))

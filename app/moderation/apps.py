@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ModerationConfig(AppConfig):
+    name = "app.moderation"
+    label = "moderation"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,309 @@
+"""TrainedOn settings: environment variables only, loud on bad values.
+
+With nothing set this is the embedded default: SQLite, a local-memory cache,
+a Celery broker in a SQLite file (no server), files under ./var, DEBUG on.
+See `.env.example` for every variable and README.md for production.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from app.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", True)
+
+_DEV_SECRET = "django-insecure-trainedon-dev-only-9f2c1e7b4a5d6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b"  # noqa: S105 (used only with DEBUG on)
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = _DEV_SECRET
+elif not DEBUG and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "app.core",
+    "app.accounts",
+    "app.catalog",
+    "app.archive",
+    "app.moderation",
+    "app.public",
+    "app.editor",
+    "app.api",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "simple_history",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "app.urls"
+WSGI_APPLICATION = "app.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
+_db_scheme = urlsplit(DATABASE_URL).scheme
+if _db_scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL scheme {_db_scheme!r} is not supported (use sqlite:// or postgres://)."
+    )
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web process and the worker share the
+    # file; IMMEDIATE transactions avoid "database is locked" on upgrade.
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # A file, not memory, so a real worker process can share the test database.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+else:
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db.setdefault("OPTIONS", {})["connect_timeout"] = 5
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
+
+# --- Cache and broker -----------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis:// or rediss://, got {REDIS_URL!r}."
+    )
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "trainedon",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHE_PAGE_SECONDS = env_int("CACHE_PAGE_SECONDS", 300, minimum=0)
+
+# The embedded broker is kombu's SQLAlchemy transport on a SQLite file:
+# measured correct under concurrent workers, where filesystem:// lost tasks.
+CELERY_BROKER_URL = (
+    env_str("CELERY_BROKER_URL") or REDIS_URL or (f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}")
+)
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # kombu hands every transport option to SQLAlchemy's create_engine, so
+    # the poll interval has to be set on the transport class itself.
+    from kombu.transport import sqlalchemy as _kombu_sqla
+
+    _kombu_sqla.Transport.polling_interval = 0.05
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"connect_args": {"timeout": 30}}
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than the longest hard time limit (the media step), or Redis
+        # would hand a task that is still running to a second worker.
+        "visibility_timeout": 7200,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Publishing must never hang a web request when the broker is down: a short,
+# bounded retry, then the database sweep re-sends the work later.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.3,
+}
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "sweep-captures": {"task": "archive.sweep", "schedule": 60.0},
+}
+
+# --- Archive --------------------------------------------------------------
+ARCHIVE_ALLOW_HOSTS = env_list("ARCHIVE_ALLOW_HOSTS")
+ARCHIVE_MAX_BYTES = env_int("ARCHIVE_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+ARCHIVE_CONNECT_TIMEOUT = env_float("ARCHIVE_CONNECT_TIMEOUT", 10.0, minimum=0.1)
+ARCHIVE_READ_TIMEOUT = env_float("ARCHIVE_READ_TIMEOUT", 20.0, minimum=0.1)
+ARCHIVE_TOTAL_TIMEOUT = env_float("ARCHIVE_TOTAL_TIMEOUT", 60.0, minimum=0.5)
+ARCHIVE_USER_AGENT = env_str(
+    "ARCHIVE_USER_AGENT", "TrainedOnArchiver/0.1 (+https://trainedon.example/about/archiving)"
+)
+ARCHIVE_BROWSER = env_str("ARCHIVE_BROWSER", "/usr/bin/chromium")
+ARCHIVE_BROWSER_STEP = env_bool("ARCHIVE_BROWSER_STEP", True)
+ARCHIVE_STEP_TIME_LIMIT = env_int("ARCHIVE_STEP_TIME_LIMIT", 120, minimum=5)
+ARCHIVE_MEDIA_MAX_BYTES = env_int("ARCHIVE_MEDIA_MAX_BYTES", 500 * 1024 * 1024, minimum=1024)
+ARCHIVE_MEDIA_MAX_SECONDS = env_int("ARCHIVE_MEDIA_MAX_SECONDS", 4 * 3600, minimum=1)
+ARCHIVE_MEDIA_TIME_LIMIT = env_int("ARCHIVE_MEDIA_TIME_LIMIT", 1800, minimum=5)
+ARCHIVE_LIVE_RECORD_SECONDS = env_int("ARCHIVE_LIVE_RECORD_SECONDS", 0, minimum=0)
+ARCHIVE_STUCK_AFTER = env_int("ARCHIVE_STUCK_AFTER", 3600, minimum=60)
+ARCHIVE_UPLOAD_MAX_BYTES = env_int("ARCHIVE_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
+ARTIFACT_ORIGIN = env_str("ARTIFACT_ORIGIN").rstrip("/")
+WAYBACK_WITNESS = env_bool("WAYBACK_WITNESS", False)
+
+# --- Storage --------------------------------------------------------------
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "archive"))).resolve()
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+ARCHIVE_STORAGE = env_str("ARCHIVE_STORAGE", "local")
+if ARCHIVE_STORAGE not in {"local", "s3"}:
+    raise ImproperlyConfigured(f"ARCHIVE_STORAGE must be 'local' or 's3', got {ARCHIVE_STORAGE!r}.")
+_artifacts: dict[str, object]
+if ARCHIVE_STORAGE == "s3":
+    _artifacts = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+            "region_name": env_str("S3_REGION") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+    if not _artifacts["OPTIONS"]["bucket_name"]:  # type: ignore[index]
+        raise ImproperlyConfigured("ARCHIVE_STORAGE=s3 needs S3_BUCKET.")
+else:
+    _artifacts = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
+    }
+STORAGES = {
+    "default": _artifacts,
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Mail -----------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TrainedOn <noreply@trainedon.example>")
+
+# --- Internationalization -------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Security -------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it; the token rides on <body hx-headers>
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not a logging level.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if not REDIS_URL:
+    # django-ratelimit wants a shared cache; local memory is the embedded
+    # default (one process serves the site), Redis is used in production.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]

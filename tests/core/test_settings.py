@@ -1,0 +1,87 @@
+"""Settings come from the environment only and fail loudly on bad values."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"}
+}
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "app.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_embedded_default_needs_no_variables():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL scheme 'mysql'"),
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL must start with redis://"),
+        ({"ARCHIVE_MAX_BYTES": "lots"}, "ARCHIVE_MAX_BYTES='lots' is not an integer"),
+        ({"ARCHIVE_MAX_BYTES": "10"}, "ARCHIVE_MAX_BYTES=10 must be at least 1024"),
+        ({"ARCHIVE_TOTAL_TIMEOUT": "soon"}, "ARCHIVE_TOTAL_TIMEOUT='soon' is not a number"),
+        ({"DEBUG": "0"}, "SECRET_KEY must be set when DEBUG is off"),
+        ({"DEBUG": "0", "SECRET_KEY": "short"}, "SECRET_KEY must be at least 50 characters"),
+        ({"ARCHIVE_STORAGE": "ftp"}, "ARCHIVE_STORAGE must be 'local' or 's3'"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not a logging level"),
+    ],
+)
+def test_a_bad_value_stops_the_process_with_a_clear_message(env, message):
+    result = load_settings(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist(tmp_path):
+    env = {
+        **BASE_ENV,
+        "DEBUG": "0",
+        "SECRET_KEY": "k" * 20 + "production-secret-key-for-the-deploy-check-0123456789",
+        "ALLOWED_HOSTS": "trainedon.example",
+        "DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_every_variable_read_is_listed_in_env_example():
+    from app import env
+
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    missing = env.READ - listed
+    assert env.READ, "settings read no variables through app.env"
+    assert missing == set()
