@@ -7,10 +7,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("app.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("archive/", include("app.archive.urls")),
+    path("api/v1/", include("app.api.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", include("app.public.urls")),
+    path("", include("app.archive.urls")),
+    path("", include("app.accounts.urls")),
+    path("", include("app.editor.urls")),
+    path("", include("app.moderation.urls")),
     prefix_default_language=False,
 )
 

@@ -4,5 +4,10 @@ from app.archive import views
 
 app_name = "archive"
 urlpatterns = [
-    path("artifacts/<int:artifact_id>/<str:name>", views.artifact_download, name="artifact"),
+    path("sources/<int:pk>/", views.source_detail, name="source"),
+    path(
+        "archive/artifacts/<int:artifact_id>/<str:name>",
+        views.artifact_download,
+        name="artifact",
+    ),
 ]

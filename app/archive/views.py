@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from app.archive.models import Artifact
 from app.archive.storage import open_artifact
 from app.catalog.choices import PublicationState
+from app.catalog.models import Source
 
 # Media types a browser may display inline without running anything of the page.
 INLINE_SAFE = {
@@ -63,3 +65,16 @@ def artifact_download(request: HttpRequest, artifact_id: int, name: str = "") ->
     response["X-Artifact-SHA256"] = artifact.sha256
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The archived-copy page. Archived HTML is never rendered here, only escaped text."""
+    source = get_object_or_404(Source, pk=pk)
+    if not source.evidence.filter(state=PublicationState.PUBLISHED).exists():
+        raise Http404("No published evidence cites this source.")
+    captures = list(
+        source.captures.prefetch_related(
+            Prefetch("artifacts", queryset=Artifact.objects.order_by("id")), "steps"
+        )
+    )
+    return render(request, "archive/source_detail.html", {"source": source, "captures": captures})

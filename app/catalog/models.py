@@ -279,7 +279,7 @@ class Source(models.Model):
         return self.title or self.normalized_url
 
     def get_absolute_url(self) -> str:
-        return reverse("public:source", args=[self.pk])
+        return reverse("archive:source", args=[self.pk])
 
     @property
     def display_publisher(self) -> str:

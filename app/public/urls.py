@@ -8,5 +8,4 @@ urlpatterns = [
     path("claims/", views.claim_list, name="claims"),
     path("claims/<slug:slug>/", views.claim_detail, name="claim"),
     path("entities/<slug:slug>/", views.entity_detail, name="entity"),
-    path("sources/<int:pk>/", views.source_detail, name="source"),
 ]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from app.archive.models import Artifact, Capture
+from app.archive.models import Capture
 from app.catalog.choices import PublicationState, Stance
-from app.catalog.models import Claim, Entity, Evidence, Source
+from app.catalog.models import Claim, Entity, Evidence
 
 
 def _published_claims() -> object:
@@ -72,16 +72,3 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .distinct()
     )
     return render(request, "public/entity_detail.html", {"entity": entity, "claims": claims})
-
-
-def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The archived-copy page. Archived HTML is never rendered here, only escaped text."""
-    source = get_object_or_404(Source, pk=pk)
-    if not source.evidence.filter(state=PublicationState.PUBLISHED).exists():
-        raise Http404("No published evidence cites this source.")
-    captures = list(
-        source.captures.prefetch_related(
-            Prefetch("artifacts", queryset=Artifact.objects.order_by("id")), "steps"
-        )
-    )
-    return render(request, "public/source_detail.html", {"source": source, "captures": captures})
