@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
+from app.moderation.admin_actions import ModerationActions
 
 
 @admin.register(Entity)
@@ -36,7 +37,8 @@ class VerdictChangeInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ModerationActions, SimpleHistoryAdmin):
+    moderation_kind = "claim"
     list_display = (
         "statement",
         "verdict",
@@ -56,7 +58,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(ModerationActions, SimpleHistoryAdmin):
+    moderation_kind = "evidence"
     list_display = ("claim", "kind", "stance", "state", "source", "added_by", "created_at")
     list_filter = ("state", "kind", "stance")
     search_fields = ("summary", "quote", "claim__statement", "source__normalized_url")

@@ -5,3 +5,8 @@ class ModerationConfig(AppConfig):
     name = "app.moderation"
     label = "moderation"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from app.moderation import signals
+
+        signals.connect()
