@@ -56,6 +56,7 @@ worker: install
 
 bench-archive: install-dev
 	$(BIN)/python bench/archive.py $(BENCH_ARGS)
+	$(BIN)/python bench/video.py $(BENCH_ARGS)
 
 bench-web: install-dev
 	$(BIN)/python bench/web.py $(BENCH_ARGS)

@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from app.archive.models import Artifact, Capture, CaptureStep
+from app.archive.models import Artifact, Capture, CaptureOrigin, CaptureStep
+from app.archive.services import request_capture
 
 
 class CaptureStepInline(admin.TabularInline):
@@ -44,6 +48,14 @@ class CaptureAdmin(admin.ModelAdmin):
     raw_id_fields = ("source", "requested_by")
     inlines = [CaptureStepInline, ArtifactInline]
     date_hierarchy = "created_at"
+    actions = ["capture_again"]
+
+    @admin.action(description=_("Capture these sources again"))
+    def capture_again(self, request: HttpRequest, queryset: QuerySet[Capture]) -> None:
+        sources = {capture.source for capture in queryset.select_related("source")}
+        for source in sources:
+            request_capture(source=source, actor=request.user, origin=CaptureOrigin.RETRY)  # type: ignore[arg-type]
+        self.message_user(request, _("%(n)d new captures queued.") % {"n": len(sources)})
 
 
 @admin.register(Artifact)

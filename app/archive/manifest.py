@@ -16,6 +16,8 @@ from app.archive.storage import store_artifact
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = "trainedon-capture/1"
+# The step that writes the manifest cannot describe its own outcome in it.
+MANIFEST_STEP = "manifest"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -48,7 +50,7 @@ def build_manifest(capture: Capture) -> dict[str, Any]:
             "finished_at": _iso(s.finished_at),
             "error_class": s.error_class,
         }
-        for s in capture.steps.all()
+        for s in capture.steps.exclude(name=MANIFEST_STEP)
     ]
     return {
         "format": MANIFEST_VERSION,

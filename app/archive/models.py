@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -47,8 +49,35 @@ class CaptureOrigin(models.TextChoices):
     DEMO = "demo", _("Demo data")
 
 
+class CaptureQuerySet(models.QuerySet["Capture"]):
+    def due_for_resend(self, now: datetime, resend_after: timedelta) -> CaptureQuerySet:
+        """Queued captures whose doorbell may have been lost (broker down, Redis restarted).
+
+        Eligible once ``not_before`` has passed and nothing was sent for
+        ``resend_after`` (the creation time counts as the first send).
+        """
+        cutoff = now - resend_after
+        return (
+            self.filter(status=CaptureStatus.QUEUED)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+            .filter(
+                Q(enqueued_at__lte=cutoff) | Q(enqueued_at__isnull=True, created_at__lte=cutoff)
+            )
+            .order_by("created_at", "id")
+        )
+
+    def stuck(self, now: datetime, stuck_after: timedelta) -> CaptureQuerySet:
+        """Running captures whose worker must be dead (running longer than any time limit)."""
+        return self.filter(status=CaptureStatus.RUNNING, started_at__lte=now - stuck_after)
+
+
 class Capture(models.Model):
-    """One archiving run of a source at one moment, the unit of work of the pipeline."""
+    """One archiving run of a source at one moment, the unit of work of the pipeline.
+
+    A worker's tries of the same capture (transient failures, a dead worker)
+    are counted in ``attempts`` and summarized in ``attempt_log``; the steps
+    and artifacts are those of the try that finished.
+    """
 
     source = models.ForeignKey("catalog.Source", on_delete=models.CASCADE, related_name="captures")
     status = models.CharField(
@@ -74,6 +103,10 @@ class Capture(models.Model):
         null=True, blank=True, help_text=_("Do not retry before (Retry-After, backoff).")
     )
     worker = models.CharField(max_length=200, blank=True)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the task was last sent to the broker.")
+    )
+    attempt_log = models.JSONField(default=list, blank=True)
     requested_url = models.CharField(max_length=2000)
     final_url = models.CharField(max_length=2000, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -84,6 +117,8 @@ class Capture(models.Model):
     text_sha256 = models.CharField(max_length=64, blank=True)
     manifest_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     wayback_url = models.URLField(max_length=2000, blank=True)
+
+    objects = CaptureQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

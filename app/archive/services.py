@@ -19,20 +19,39 @@ from app.catalog.services import SourceResult, source_get_or_create
 log = logging.getLogger(__name__)
 
 
-def ring(capture_id: int) -> None:
-    """Send the capture task; never raise or hang (the sweep is the safety net)."""
+def ring(capture_id: int, *, countdown: float | None = None) -> bool:
+    """Send the capture task; never raise or hang (the sweep is the safety net).
+
+    Returns False when the broker could not be reached. Publishing gives up
+    after ``CELERY_BROKER_CONNECTION_TIMEOUT`` and the bounded
+    ``CELERY_TASK_PUBLISH_RETRY_POLICY``, so a web request is never held up
+    for long by a dead broker.
+    """
     from app.archive.tasks import run_capture
 
     try:
-        run_capture.apply_async(args=[capture_id], retry=True)
+        if countdown is None:
+            run_capture.apply_async(args=(capture_id,), retry=True)
+        else:
+            run_capture.apply_async(args=(capture_id,), retry=True, countdown=countdown)
     except Exception:  # broker down: the sweep will re-send this queued capture
         log.warning("could not enqueue capture %s; the sweep will retry", capture_id, exc_info=True)
+        return False
+    return True
 
 
 def request_capture(
-    *, source: Source, actor: User | None = None, origin: str = CaptureOrigin.SUBMITTED
+    *,
+    source: Source,
+    actor: User | None = None,
+    origin: str = CaptureOrigin.SUBMITTED,
+    enqueue: bool = True,
 ) -> Capture:
-    """Create a queued capture of a source and enqueue it after commit."""
+    """Create a queued capture of a source and enqueue it after commit.
+
+    ``enqueue=False`` leaves the ringing to the caller (``manage.py archive``
+    runs the capture itself; a bench drives many at once).
+    """
     capture = Capture.objects.create(
         source=source,
         status=CaptureStatus.QUEUED,
@@ -40,7 +59,8 @@ def request_capture(
         requested_by=actor,
         requested_url=source.normalized_url,
     )
-    transaction.on_commit(lambda: ring(capture.pk))
+    if enqueue:
+        transaction.on_commit(lambda: ring(capture.pk))
     return capture
 
 

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, default_storage
+from django.db import IntegrityError, transaction
 
 from app.archive.models import Artifact, Capture
 
@@ -89,22 +90,23 @@ def store_artifact(
             handle.seek(0)
             key = storage_key_for(sha, name)
             _put(storage, key, File(handle))
-    artifact, _created = Artifact.objects.get_or_create(
-        capture=capture,
-        name=name,
-        defaults={
-            "kind": kind,
-            "storage_key": key,
-            "size": size,
-            "sha256": sha,
-            "media_type": media_type or guess_media_type(name),
-            "derived_from": derived_from,
-            "how": how,
-            "partial": partial,
-            "metadata": metadata or {},
-        },
-    )
-    return artifact
+    try:
+        with transaction.atomic():
+            return Artifact.objects.create(
+                capture=capture,
+                name=name,
+                kind=kind,
+                storage_key=key,
+                size=size,
+                sha256=sha,
+                media_type=media_type or guess_media_type(name),
+                derived_from=derived_from,
+                how=how,
+                partial=partial,
+                metadata=metadata or {},
+            )
+    except IntegrityError:  # a concurrent call stored it first: keep that row
+        return Artifact.objects.get(capture=capture, name=name)
 
 
 def open_artifact(artifact: Artifact, storage: Storage | None = None) -> IO[bytes]:

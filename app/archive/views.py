@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from app.archive.models import Artifact
+from app.archive.models import Artifact, Capture, CaptureStatus
 from app.archive.storage import open_artifact
 from app.catalog.choices import PublicationState
 from app.catalog.models import Source
@@ -27,6 +31,22 @@ INLINE_SAFE = {
 }
 
 
+# Captures whose files are worth showing, newest first.
+DISPLAYABLE = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
+METADATA_LABELS = (
+    ("title", _("Title")),
+    ("author", _("Author")),
+    ("date", _("Date")),
+    ("sitename", _("Site")),
+    ("description", _("Description")),
+    ("url", _("Canonical address")),
+    ("language", _("Language")),
+    ("charset", _("Character set")),
+)
+# The page shows this much extracted text; the full file is a download.
+TEXT_LIMIT = 200_000
+
+
 def access_artifact(request: HttpRequest, artifact_id: int) -> Artifact:
     """An artifact of a source cited by published evidence, or by anything for staff."""
     artifact = get_object_or_404(Artifact.objects.select_related("capture"), pk=artifact_id)
@@ -42,6 +62,8 @@ def access_artifact(request: HttpRequest, artifact_id: int) -> Artifact:
 @require_GET
 def artifact_download(request: HttpRequest, artifact_id: int, name: str = "") -> FileResponse:
     artifact = access_artifact(request, artifact_id)
+    if name and name != artifact.name:
+        raise Http404("No such artifact.")
     media_type = artifact.media_type.split(";")[0].strip().lower()
     inline = media_type in INLINE_SAFE and request.GET.get("download") != "1"
     try:
@@ -67,14 +89,50 @@ def artifact_download(request: HttpRequest, artifact_id: int, name: str = "") ->
     return response
 
 
-def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The archived-copy page. Archived HTML is never rendered here, only escaped text."""
+def access_source(user: Any, pk: int) -> Source:
+    """A source cited by published evidence (staff see every source); 404 otherwise."""
     source = get_object_or_404(Source, pk=pk)
+    if user.is_authenticated and user.is_staff:
+        return source
     if not source.evidence.filter(state=PublicationState.PUBLISHED).exists():
         raise Http404("No published evidence cites this source.")
+    return source
+
+
+def _read_artifact(capture: Capture | None, name: str, limit: int) -> tuple[str, bool]:
+    """(text, cut) of a small text artifact of ``capture``; ("", False) when absent."""
+    artifact = (
+        next((a for a in capture.artifacts.all() if a.name == name), None) if capture else None
+    )
+    if artifact is None:
+        return "", False
+    try:
+        with open_artifact(artifact) as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return "", False
+    return data[:limit].decode("utf-8", errors="replace"), len(data) > limit
+
+
+def _metadata(capture: Capture | None) -> list[tuple[Any, str]]:
+    raw, _cut = _read_artifact(capture, "metadata.json", 100_000)
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return []
+    return [(label, str(data[key])) for key, label in METADATA_LABELS if data.get(key)]
+
+
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The archived-copy page. Archived HTML is never rendered here, only escaped text."""
+    source = access_source(request.user, pk)
     captures = list(
         source.captures.prefetch_related(
             Prefetch("artifacts", queryset=Artifact.objects.order_by("id")), "steps"
         )
     )
-    return render(request, "archive/source_detail.html", {"source": source, "captures": captures})
+    shown = next((c for c in captures if c.status in DISPLAYABLE), None)
+    text, text_cut = _read_artifact(shown, "text.txt", TEXT_LIMIT)
+    context = {"source": source, "captures": captures, "shown": shown, "text": text}
+    context |= {"text_cut": text_cut, "metadata": _metadata(shown)}
+    return render(request, "archive/source_detail.html", context)

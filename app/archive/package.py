@@ -1,0 +1,324 @@
+"""The evidence package of a claim: one ZIP to verify offline, and its verifier.
+
+Layout::
+
+    package-manifest.json        claim, evidence, sources, captures, every file's sha256
+    README.txt                   how to check it by hand
+    captures/<id>/manifest.json  each capture's own manifest, as stored
+    captures/<id>/<name>         each artifact of that capture, as stored
+
+The ZIP is streamed (``stream_package`` yields bytes; nothing is built in
+memory or on disk) and written last-manifest-first is impossible while
+streaming, so ``package-manifest.json`` comes last. Its ``sha256`` values are
+the ones recorded when each file was archived, so a package built from a
+damaged store does not verify. ``verify_package(path)`` re-hashes every
+member against the package manifest and every capture's files against that
+capture's manifest, and lists each problem.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.storage import Storage, default_storage
+from django.utils import timezone
+
+from app.archive.manifest import MANIFEST_NAME, canonical_json
+from app.archive.models import Artifact, Capture, CaptureStatus
+from app.archive.verify import Problem, check_manifest, hash_stream
+from app.catalog.choices import PublicationState
+from app.catalog.models import Claim, Evidence, Source
+
+PACKAGE_FORMAT = "trainedon-package/1"
+PACKAGE_MANIFEST = "package-manifest.json"
+README = "README.txt"
+CHUNK = 1024 * 1024
+# Already compressed: stored as is. Everything else is deflated.
+STORED_TYPES = ("video/", "image/", "audio/", "application/zip", "application/warc")
+README_TEXT = """TrainedOn evidence package
+==========================
+
+package-manifest.json lists every file in this package with its SHA-256 and size,
+the claim, the evidence items, their sources and every capture of those sources.
+Each captures/<id>/manifest.json is that capture's own manifest, written when it
+was archived; its SHA-256 is recorded in package-manifest.json ("manifest_sha256").
+
+To check by hand:  sha256sum captures/*/*  and compare with package-manifest.json.
+With TrainedOn:    python manage.py verify_archive --package THIS_FILE.zip
+"""
+
+
+@dataclass
+class PackagePlan:
+    claim: Claim
+    evidence: list[Evidence]
+    sources: list[Source]
+    captures: list[Capture]
+    artifacts: list[Artifact]
+
+
+def package_plan(claim: Claim) -> PackagePlan:
+    """Published evidence of the claim, its sources, their captures with files (4 queries)."""
+    evidence = list(
+        Evidence.objects.filter(claim=claim, state=PublicationState.PUBLISHED)
+        .select_related("source")
+        .order_by("created_at", "id")
+    )
+    sources = list({item.source_id: item.source for item in evidence}.values())
+    captures = list(
+        Capture.objects.filter(
+            source__in=sources, status__in=[CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL]
+        ).order_by("source_id", "created_at", "id")
+    )
+    artifacts = list(Artifact.objects.filter(capture__in=captures).order_by("capture_id", "id"))
+    return PackagePlan(claim, evidence, sources, captures, artifacts)
+
+
+def member_path(artifact: Artifact) -> str:
+    return f"captures/{artifact.capture_id}/{artifact.name}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def package_manifest(plan: PackagePlan, *, generated_at: datetime) -> dict[str, Any]:
+    claim = plan.claim
+    by_capture: dict[int, list[int]] = {}
+    for capture in plan.captures:
+        by_capture.setdefault(capture.source_id, []).append(capture.pk)
+    return {
+        "format": PACKAGE_FORMAT,
+        "generated_at": _iso(generated_at),
+        "site": settings.SITE_URL,
+        "claim": {
+            "slug": claim.slug,
+            "statement": claim.statement,
+            "verdict": claim.verdict,
+            "url": settings.SITE_URL + claim.get_absolute_url(),
+        },
+        "evidence": [_evidence(item) for item in plan.evidence],
+        "sources": [_source(s, by_capture.get(s.pk, [])) for s in plan.sources],
+        "captures": [_capture(c) for c in plan.captures],
+        "files": [_file(a) for a in plan.artifacts],
+    }
+
+
+def _evidence(item: Evidence) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "source_id": item.source_id,
+        "kind": item.kind,
+        "stance": item.stance,
+        "summary": item.summary,
+        "quote": item.quote,
+        "locator": item.locator,
+        "time_start": str(item.time_start) if item.time_start is not None else None,
+        "time_end": str(item.time_end) if item.time_end is not None else None,
+        "cited_at": _iso(item.created_at),
+    }
+
+
+def _source(source: Source, capture_ids: list[int]) -> dict[str, Any]:
+    return {
+        "id": source.pk,
+        "url": source.url,
+        "normalized_url": source.normalized_url,
+        "title": source.title,
+        "online_status": source.online_status,
+        "gone_since": _iso(source.gone_since),
+        "last_changed_at": _iso(source.last_changed_at),
+        "captures": capture_ids,
+    }
+
+
+def _capture(capture: Capture) -> dict[str, Any]:
+    return {
+        "id": capture.pk,
+        "source_id": capture.source_id,
+        "status": capture.status,
+        "origin": capture.origin,
+        "requested_url": capture.requested_url,
+        "final_url": capture.final_url,
+        "started_at": _iso(capture.started_at),
+        "finished_at": _iso(capture.finished_at),
+        "manifest_sha256": capture.manifest_sha256,
+        "wayback_url": capture.wayback_url,
+    }
+
+
+def _file(artifact: Artifact) -> dict[str, Any]:
+    return {
+        "path": member_path(artifact),
+        "capture_id": artifact.capture_id,
+        "kind": artifact.kind,
+        "media_type": artifact.media_type,
+        "size": artifact.size,
+        "sha256": artifact.sha256,
+        "partial": artifact.partial,
+    }
+
+
+# --------------------------------------------------------------------------
+# Streaming the ZIP
+# --------------------------------------------------------------------------
+
+
+class _Pipe:
+    """A write-only, unseekable file for ``zipfile``: the bytes written wait to be drained."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._written = 0
+
+    def write(self, data: bytes) -> int:
+        self._chunks.append(bytes(data))
+        self._written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._written
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data, self._chunks = b"".join(self._chunks), []
+        return data
+
+
+def _compression(media_type: str) -> int:
+    stored = media_type.startswith(STORED_TYPES) or media_type.endswith("gzip")
+    return zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+
+
+def _entry(name: str, when: datetime, media_type: str, size: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=timezone.localtime(when).timetuple()[:6])
+    info.compress_type = _compression(media_type)
+    info.file_size = size
+    return info
+
+
+def stream_package(plan: PackagePlan, *, storage: Storage | None = None) -> Iterator[bytes]:
+    """The package as a stream of ZIP bytes, one file at a time."""
+    storage = storage or default_storage
+    now = timezone.now()
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, mode="w", allowZip64=True) as archive:  # type: ignore[call-overload]
+        archive.writestr(_entry(README, now, "text/plain", 0), README_TEXT)
+        yield pipe.drain()
+        for artifact in plan.artifacts:
+            entry = _entry(member_path(artifact), artifact.created_at, artifact.media_type, 0)
+            with storage.open(artifact.storage_key, "rb") as source:
+                with archive.open(entry, mode="w", force_zip64=artifact.size > 2**31) as target:
+                    for chunk in iter(lambda: source.read(CHUNK), b""):
+                        target.write(chunk)
+                        yield pipe.drain()
+            yield pipe.drain()
+        manifest = canonical_json(package_manifest(plan, generated_at=now))
+        archive.writestr(_entry(PACKAGE_MANIFEST, now, "application/json", 0), manifest)
+    yield pipe.drain()
+
+
+# --------------------------------------------------------------------------
+# Verifying a package
+# --------------------------------------------------------------------------
+
+
+class _Member:
+    """A ZIP member whose bad CRC reads as an ``OSError`` (what ``check_manifest`` expects)."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._handle.read(size)
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise OSError(f"unreadable: {exc}") from exc
+
+    def __enter__(self) -> _Member:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._handle.close()
+
+
+def _member_hash(archive: zipfile.ZipFile, name: str) -> tuple[str, int] | str:
+    try:
+        with archive.open(name) as handle:
+            return hash_stream(handle)
+    except KeyError:
+        return "missing from the package"
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a bad CRC lands here
+        return f"unreadable: {exc}"
+
+
+def _file_problems(archive: zipfile.ZipFile, files: list[dict[str, Any]]) -> list[Problem]:
+    problems = []
+    for entry in files:
+        path = str(entry.get("path"))
+        found = _member_hash(archive, path)
+        if isinstance(found, str):
+            problems.append(Problem(None, path, found))
+        elif found != (entry.get("sha256"), entry.get("size")):
+            problems.append(
+                Problem(
+                    None,
+                    path,
+                    f"package manifest says sha256 {entry.get('sha256')} ({entry.get('size')} "
+                    f"bytes), file has {found[0]} ({found[1]} bytes)",
+                )
+            )
+    listed = {str(e.get("path")) for e in files} | {PACKAGE_MANIFEST, README}
+    for name in sorted(set(archive.namelist()) - listed):
+        problems.append(Problem(None, name, "in the package but not in its manifest"))
+    return problems
+
+
+def _capture_problems(archive: zipfile.ZipFile, captures: list[dict[str, Any]]) -> list[Problem]:
+    problems = []
+    for capture in captures:
+        capture_id = capture.get("id")
+        prefix = f"captures/{capture_id}/"
+        found = _member_hash(archive, prefix + MANIFEST_NAME)
+        if isinstance(found, str):
+            if capture.get("manifest_sha256"):
+                problems.append(Problem(capture_id, MANIFEST_NAME, found))
+            continue
+        if found[0] != capture.get("manifest_sha256"):
+            problems.append(
+                Problem(capture_id, MANIFEST_NAME, f"capture names manifest "
+                        f"{capture.get('manifest_sha256')}, the file is {found[0]}")
+            )  # fmt: skip
+        body = archive.read(prefix + MANIFEST_NAME)
+
+        def opener(name: str, prefix: str = prefix) -> IO[bytes]:
+            return _Member(archive.open(prefix + name))  # type: ignore[return-value]
+
+        problems.extend(check_manifest(body, opener, capture_id=capture_id))
+    return problems
+
+
+def verify_package(path: str | Path) -> list[Problem]:
+    """Every problem found in a package file (an empty list: it verifies)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        return [Problem(None, str(path), f"not a readable ZIP file: {exc}")]
+    with archive:
+        try:
+            manifest = json.loads(archive.read(PACKAGE_MANIFEST))
+            files, captures = list(manifest["files"]), list(manifest["captures"])
+            if manifest.get("format") != PACKAGE_FORMAT:
+                raise ValueError(f"unknown format {manifest.get('format')!r}")
+        except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+            return [Problem(None, PACKAGE_MANIFEST, f"missing or unreadable: {exc}")]
+        return [*_file_problems(archive, files), *_capture_problems(archive, captures)]

@@ -1,0 +1,144 @@
+"""What a capture step is, and the context the steps share.
+
+A step is a plain function ``run(ctx)`` plus a ``should_run(ctx)`` predicate,
+registered in order in ``app.archive.steps.STEPS``. The pipeline records one
+``CaptureStep`` row per step that should run: ``succeeded``, ``failed`` (with
+an error class) or ``skipped`` (with the reason, when ``run`` raises
+``StepSkipped``). A step that fails never undoes what earlier steps stored.
+
+Steps do their slow work (network, browser, parsing) outside any
+transaction and write through ``ctx.store(...)``/``ctx.locked()``, which lock
+the capture row and re-check that this run still owns it (STYLE.md habit 5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from app.archive.models import Artifact, Capture, CaptureStatus, ErrorClass
+from app.archive.storage import store_artifact
+
+if TYPE_CHECKING:
+    from app.archive.browser import BrowserProvider
+    from app.lib.http import FetchResult
+
+# Failures worth another try later; everything else is permanent.
+TRANSIENT_ERRORS = frozenset(
+    {ErrorClass.TIMEOUT, ErrorClass.CONNECTION, ErrorClass.SERVER_ERROR, ErrorClass.RATE_LIMITED}
+)
+
+
+class StepFailed(Exception):
+    """A step could not do its job; ``error_class`` is one of ``ErrorClass``."""
+
+    def __init__(
+        self,
+        error_class: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error_class = error_class
+        self.message = message
+        self.retry_after = retry_after
+        self.details = details or {}
+
+    @property
+    def transient(self) -> bool:
+        return self.error_class in TRANSIENT_ERRORS
+
+
+class StepSkipped(Exception):
+    """The step does not apply after all; the message is recorded as the reason."""
+
+
+class LostClaim(Exception):
+    """Another run owns this capture now (the sweep re-queued it): stop writing."""
+
+
+class StepTimeout(Exception):
+    """The step's soft time limit passed (raised by the pipeline's alarm)."""
+
+
+@dataclass
+class StepOutcome:
+    """What a successful step reports besides its artifacts."""
+
+    details: dict[str, Any] = field(default_factory=dict)
+    tool_version: str = ""
+
+
+@dataclass
+class CaptureContext:
+    """Everything one run of one capture knows, passed from step to step."""
+
+    capture: Capture
+    token: str
+    browser: BrowserProvider | None = None
+    fetch: FetchResult | None = None
+    media_type: str = ""
+    artifacts: dict[str, Artifact] = field(default_factory=dict)
+    failures: list[tuple[str, StepFailed]] = field(default_factory=list)
+    fatal: StepFailed | None = None
+    tool_versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_html(self) -> bool:
+        return self.media_type in ("text/html", "application/xhtml+xml")
+
+    @contextmanager
+    def locked(self) -> Iterator[Capture]:
+        """A transaction holding the capture row, after checking this run still owns it."""
+        with transaction.atomic():
+            owned = (
+                Capture.objects.select_for_update()
+                .filter(pk=self.capture.pk, status=CaptureStatus.RUNNING, worker=self.token)
+                .exists()
+            )
+            if not owned:
+                raise LostClaim(f"capture {self.capture.pk} is no longer ours ({self.token})")
+            yield self.capture
+
+    def store(self, **kwargs: Any) -> Artifact:
+        """``store_artifact`` for this capture, under the ownership lock."""
+        with self.locked():
+            return self.store_locked(**kwargs)
+
+    def store_locked(self, **kwargs: Any) -> Artifact:
+        """``store_artifact`` inside a ``locked()`` block (several files, one lock)."""
+        artifact = store_artifact(capture=self.capture, **kwargs)
+        self.artifacts[artifact.name] = artifact
+        return artifact
+
+    def save_capture(self, *fields: str) -> None:
+        """Save named fields of the capture, under the ownership lock."""
+        with self.locked():
+            self.capture.save(update_fields=list(fields))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One registered step. ``time_limit`` is its soft limit in seconds (a backstop:
+    the fetch and browser steps also bound themselves)."""
+
+    name: str
+    run: Callable[[CaptureContext], StepOutcome | None]
+    should_run: Callable[[CaptureContext], bool]
+    tool: str
+    version: Callable[[], str]
+    time_limit: Callable[[], float]
+    # A required step that fails ends the capture (nothing else can work without it).
+    required: bool = False
+
+
+def text_sha256(text: str) -> str:
+    """Hash of the text with whitespace normalized: the same words give the same hash."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
