@@ -2,73 +2,96 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from app.archive.models import Capture
-from app.catalog.choices import PublicationState, Stance
-from app.catalog.models import Claim, Entity, Evidence
-
-
-def _published_claims() -> object:
-    return (
-        Claim.objects.published()
-        .annotate(
-            evidence_count=Count(
-                "evidence", filter=Q(evidence__state=PublicationState.PUBLISHED), distinct=True
-            )
-        )
-        .prefetch_related("models_named", "content_named")
-        .order_by("-published_at", "-id")
-    )
+from app.catalog.choices import DeveloperResponse, EvidenceKind, Stance, Strength, Verdict
+from app.public import methodology as texts
+from app.public import queries
+from app.public.cache import page_context, public_page
+from app.public.filters import BadFilter, parse_filters
+from app.public.render import claim_review
 
 
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    return render(request, template, {**context, **page_context(request)}, status=status)
+
+
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
-    claims = _published_claims()[:10]  # type: ignore[index]
-    return render(request, "public/home.html", {"claims": claims})
+    return _render(request, "public/home.html", queries.home_data())
 
 
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1").strip() or "1"
+    if not raw.isdigit() or len(raw) > 6:
+        raise BadFilter(_("“page” must be a positive whole number."))
+    return int(raw)
+
+
+@public_page
 def claim_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/claim_list.html", {"claims": _published_claims()})
+    template = "public/claim_list.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#results"
+    try:
+        filters = parse_filters(request.GET)
+        listing = queries.claim_list(filters, page=_page_number(request))
+    except BadFilter as error:
+        return _render(request, template, {"error": str(error), "filters": None}, status=400)
+    context = {"filters": filters, "listing": listing, "sorts": queries.Sort}
+    return _render(request, template, context)
 
 
-def access_claim(slug: str) -> Claim:
-    """A published claim by slug, or 404 (a draft's existence is not revealed)."""
-    return get_object_or_404(
-        Claim.objects.published().prefetch_related("models_named", "content_named"), slug=slug
-    )
-
-
+@public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    claim = access_claim(slug)
-    captures = Capture.objects.filter(status__in=["succeeded", "partial"]).order_by("-created_at")
-    evidence = list(
-        Evidence.objects.published()
-        .filter(claim=claim)
-        .select_related("source")
-        .prefetch_related(Prefetch("source__captures", queryset=captures))
-    )
-    groups = [
-        (label, [item for item in evidence if item.stance == value])
-        for value, label in Stance.choices
-    ]
-    return render(
-        request,
-        "public/claim_detail.html",
-        {
-            "claim": claim,
-            "groups": [(label, items) for label, items in groups if items],
-            "verdict_changes": claim.verdict_changes.all(),
-        },
-    )
+    page = queries.claim_page(slug)
+    context = {
+        "claim": page.claim,
+        "page": page,
+        "claim_review": claim_review(page.claim, page.evidence),
+    }
+    return _render(request, "public/claim_detail.html", context)
 
 
+@public_page
 def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    entity = get_object_or_404(Entity.objects.select_related("developer"), slug=slug)
-    claims = (
-        _published_claims()
-        .filter(Q(models_named=entity) | Q(content_named=entity))  # type: ignore[attr-defined]
-        .distinct()
-    )
-    return render(request, "public/entity_detail.html", {"entity": entity, "claims": claims})
+    page = queries.entity_page(slug)
+    return _render(request, "public/entity_detail.html", {"entity": page.entity, "page": page})
+
+
+@public_page
+def entity_list(request: HttpRequest) -> HttpResponse:
+    grouped = queries.entity_index()
+    kinds = [(value, label, grouped[value]) for value, label in queries.EntityKind.choices]
+    return _render(request, "public/entity_list.html", {"kinds": kinds})
+
+
+@public_page
+def methodology(request: HttpRequest) -> HttpResponse:
+    context = {
+        "verdicts": texts.glossary(Verdict, texts.VERDICTS),
+        "strengths": texts.glossary(Strength, texts.STRENGTHS),
+        "kinds": texts.glossary(EvidenceKind, texts.KINDS),
+        "stances": texts.glossary(Stance, texts.STANCES),
+        "responses": texts.glossary(DeveloperResponse, texts.RESPONSES),
+    }
+    return _render(request, "public/methodology.html", context)
+
+
+@public_page
+def data(request: HttpRequest) -> HttpResponse:
+    exports = [
+        (name, label, [f"/api/v1/exports/{name}.{fmt}" for fmt in ("csv", "json")])
+        for name, label in (
+            ("claims", _("Claims")),
+            ("evidence", _("Evidence")),
+            ("sources", _("Sources")),
+        )
+    ]
+    return _render(request, "public/data.html", {"exports": exports})

@@ -1,0 +1,157 @@
+"""Plain dicts for the JSON API and the exports: the field names are the contract."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from app.archive.models import Artifact, Capture
+from app.catalog.models import Claim, Entity, Source, VerdictChange
+from app.public.queries import EvidenceView
+from app.public.render import absolute, fast_reverse
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def seconds(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def entity_ref(entity: Entity) -> dict[str, Any]:
+    return {
+        "slug": entity.slug,
+        "name": entity.name,
+        "kind": entity.kind,
+        "url": absolute(fast_reverse("public:entity", entity.slug)),
+        "api_url": absolute(fast_reverse("api:entity", entity.slug)),
+    }
+
+
+def claim_summary(claim: Claim) -> dict[str, Any]:
+    """A claim as listed (needs ``models_named``/``content_named`` prefetched)."""
+    return {
+        "slug": claim.slug,
+        "statement": claim.statement,
+        "verdict": claim.verdict,
+        "evidence_strength": claim.evidence_strength,
+        "developer_response": claim.developer_response,
+        "language": claim.language,
+        "first_seen": iso(claim.first_seen),
+        "published_at": iso(claim.published_at),
+        "updated_at": iso(claim.updated_at),
+        "evidence_count": getattr(claim, "evidence_count", None),
+        "models": [entity_ref(e) for e in claim.models_named.all()],
+        "content": [entity_ref(e) for e in claim.content_named.all()],
+        "url": absolute(fast_reverse("public:claim", claim.slug)),
+        "api_url": absolute(fast_reverse("api:claim", claim.slug)),
+    }
+
+
+def claim_detail(
+    claim: Claim, evidence: list[EvidenceView], changes: list[VerdictChange]
+) -> dict[str, Any]:
+    data = claim_summary(claim)
+    data["evidence_count"] = len(evidence)
+    data.update(
+        summary=claim.summary,
+        developer_contacted_on=iso(claim.developer_contacted_on),
+        developer_contact_channel=claim.developer_contact_channel,
+        tags=[t.slug for t in claim.tags.all()],
+        verdict_history=[
+            {
+                "changed_at": iso(c.changed_at),
+                "old_verdict": c.old_verdict or None,
+                "new_verdict": c.new_verdict,
+                "old_strength": c.old_strength,
+                "new_strength": c.new_strength,
+                "note": c.note,
+            }
+            for c in changes
+        ],
+        evidence=[evidence_item(view) for view in evidence],
+    )
+    return data
+
+
+def evidence_item(view: EvidenceView) -> dict[str, Any]:
+    item, source, capture = view.item, view.item.source, view.capture
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "stance": item.stance,
+        "summary": item.summary,
+        "quote": item.quote,
+        "locator": item.locator,
+        "time_start": seconds(item.time_start),
+        "time_end": seconds(item.time_end),
+        "published_at": iso(item.published_at),
+        "source": source_ref(source),
+        "source_changed_after_citation": view.changed_after_citation,
+        "archived_copy": capture_ref(capture) if capture else None,
+    }
+
+
+def source_ref(source: Source) -> dict[str, Any]:
+    return {
+        "id": source.pk,
+        "url": source.url,
+        "title": source.title,
+        "publisher": source.display_publisher,
+        "published_on": iso(source.published_on),
+        "online_status": source.online_status,
+        "gone_since": iso(source.gone_since),
+        "api_url": absolute(fast_reverse("api:source", source.pk)),
+        "archived_copy_url": absolute(fast_reverse("archive:source", source.pk)),
+    }
+
+
+def capture_ref(capture: Capture) -> dict[str, Any]:
+    return {
+        "capture_id": capture.pk,
+        "captured_at": iso(capture.created_at),
+        "manifest_sha256": capture.manifest_sha256 or None,
+    }
+
+
+def artifact(item: Artifact) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "name": item.name,
+        "size": item.size,
+        "media_type": item.media_type,
+        "sha256": item.sha256,
+        "partial": item.partial,
+        "download_url": absolute(fast_reverse("archive:artifact", item.pk, item.name)),
+    }
+
+
+def source_detail(source: Source, captures: list[Capture]) -> dict[str, Any]:
+    data = source_ref(source)
+    data.update(
+        normalized_url=source.normalized_url,
+        kind=source.kind,
+        author=source.author,
+        language=source.language,
+        description=source.description,
+        last_checked_at=iso(source.last_checked_at),
+        last_changed_at=iso(source.last_changed_at),
+        captures=[
+            {
+                "id": c.pk,
+                "status": c.status,
+                "created_at": iso(c.created_at),
+                "finished_at": iso(c.finished_at),
+                "final_url": c.final_url,
+                "http_status": c.http_status,
+                "error_class": c.error_class or None,
+                "manifest_sha256": c.manifest_sha256 or None,
+                "artifacts": [artifact(a) for a in c.artifacts.all()],
+            }
+            for c in captures
+        ],
+    )
+    return data

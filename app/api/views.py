@@ -1,0 +1,147 @@
+"""JSON API v1, read side: published claims, entities and cited sources only.
+
+Errors are JSON: ``{"error": {"status": 400, "message": "..."}}``; a bad filter
+value is a 400, an unknown slug or id a 404. The write side is in write.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.urls import reverse
+
+from app.api import serializers
+from app.api.openapi import document
+from app.archive.models import Artifact
+from app.catalog.choices import PublicationState
+from app.catalog.models import Source
+from app.public import queries
+from app.public.cache import public_page
+from app.public.filters import BadFilter, parse_filters
+from app.public.render import absolute
+
+JSON_OPTIONS = {"ensure_ascii": False}
+
+
+def error(status: int, message: str) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"status": status, "message": message}},
+        status=status,
+        json_dumps_params=JSON_OPTIONS,
+    )
+
+
+def api_get(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET/HEAD only, cached like the pages, with JSON errors for 400, 404 and 405."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in {"GET", "HEAD"}:
+            response = error(405, "Only GET is allowed here.")
+            response["Allow"] = "GET, HEAD"
+            return response
+        try:
+            return view(request, *args, **kwargs)
+        except BadFilter as problem:
+            return error(400, str(problem))
+        except Http404 as problem:
+            return error(404, str(problem) or "Not found.")
+
+    return public_page(wrapper)
+
+
+def ok(data: Any) -> JsonResponse:
+    return JsonResponse(data, safe=False, json_dumps_params=JSON_OPTIONS)
+
+
+def _int_param(params: QueryDict, name: str, default: int, maximum: int) -> int:
+    raw = params.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise BadFilter(f"“{name}” must be a whole number from 1 to {maximum}.")
+    return int(raw)
+
+
+def _page_link(request: HttpRequest, page: int) -> str:
+    params = request.GET.copy()
+    params["page"] = str(page)
+    return absolute(f"{reverse('api:claims')}?{params.urlencode()}")
+
+
+@api_get
+def claim_list(request: HttpRequest) -> HttpResponse:
+    filters = parse_filters(request.GET)
+    size = _int_param(request.GET, "page_size", queries.PER_PAGE, queries.MAX_PER_PAGE)
+    number = _int_param(request.GET, "page", 1, 10**6)
+    listing = queries.claim_list(filters, page=number, per_page=size, with_facets=False)
+    return ok(
+        {
+            "count": listing.total,
+            "count_is_estimate": listing.estimated,
+            "page": listing.number,
+            "pages": listing.num_pages,
+            "next": _page_link(request, number + 1) if listing.has_next else None,
+            "previous": _page_link(request, number - 1) if listing.has_previous else None,
+            "results": [serializers.claim_summary(c) for c in listing.claims],
+        }
+    )
+
+
+@api_get
+def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = queries.claim_page(slug)
+    return ok(serializers.claim_detail(page.claim, page.evidence, page.verdict_changes))
+
+
+@api_get
+def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = queries.entity_page(slug)
+    entity = page.entity
+    data = serializers.entity_ref(entity)
+    data.update(
+        description=entity.description,
+        aliases=entity.aliases,
+        wikidata_id=entity.wikidata_id or None,
+        website=entity.website or None,
+        developer=serializers.entity_ref(entity.developer) if entity.developer else None,
+        models_developed=[serializers.entity_ref(e) for e in page.developed],
+        models_said_trained_on_it=[
+            {**serializers.entity_ref(e), "claim_count": e.claim_count}  # type: ignore[attr-defined]
+            for e in page.trained_models
+        ],
+        claim_count=page.total,
+        claims={
+            verdict: [serializers.claim_summary(c) for c in claims]
+            for verdict, _label, claims in page.groups
+        },
+    )
+    return ok(data)
+
+
+@api_get
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cited = Source.objects.filter(
+        evidence__state=PublicationState.PUBLISHED,
+        evidence__claim__state=PublicationState.PUBLISHED,
+    )
+    source = cited.filter(pk=pk).first()
+    if source is None:
+        raise Http404("No published evidence cites a source with that id.")
+    captures = list(
+        source.captures.order_by("-created_at", "-id").prefetch_related(
+            Prefetch("artifacts", queryset=Artifact.objects.order_by("id"))
+        )
+    )
+    return ok(serializers.source_detail(source, captures))
+
+
+@api_get
+def openapi(request: HttpRequest) -> HttpResponse:
+    return ok(document(server=absolute("/api/v1")))
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    return error(404, "No API endpoint at this address; see /api/v1/openapi.json.")

@@ -1,0 +1,169 @@
+"""Whole-page caching of public pages, purged by a version counter.
+
+Every cached page is keyed on the current *content version*, the language,
+whether htmx asked for a fragment, and the full URL. Saving or deleting
+anything a public page shows bumps the version (``app.public.signals``), so
+every older entry is simply never read again and expires on its own. This is
+coarse but always correct, and a cache hit costs two cache reads.
+
+Pages are cached only for anonymous readers: a signed-in person sees their name
+in the navigation, so their pages are rendered fresh and never stored.
+
+The CSRF token (the language form, htmx headers) cannot be shared between
+readers, so pages are stored with a placeholder that is replaced by the
+reader's own token when served. ETag and Last-Modified answer conditional GETs
+with 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.middleware.csrf import get_token
+from django.template.response import SimpleTemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "public:version"
+CSRF_PLACEHOLDER = "csrf-placeholder-4b9f1c2e"
+_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def _db_tag() -> str:
+    # Parallel test runs share one Redis; each has its own database.
+    name = str(connection.settings_dict.get("NAME") or "")
+    return hashlib.blake2s(name.encode(), digest_size=4).hexdigest()
+
+
+def current_version() -> int:
+    key = f"{VERSION_KEY}:{_db_tag()}"
+    try:
+        version = cache.get(key)
+        if version is None:
+            cache.add(key, time.time_ns(), None)
+            version = cache.get(key) or time.time_ns()
+    except Exception:  # a cache outage must not take the site down
+        logger.warning("Page cache unavailable", exc_info=True)
+        return 0
+    return int(version)
+
+
+def bump_version() -> None:
+    """Invalidate every cached public page (called on any change they show)."""
+    try:
+        cache.set(f"{VERSION_KEY}:{_db_tag()}", time.time_ns(), None)
+    except Exception:
+        logger.warning("Could not bump the page cache version", exc_info=True)
+
+
+def is_personal(request: HttpRequest) -> bool:
+    """Pages for signed-in people carry their name: never cache those."""
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+def page_context(request: HttpRequest) -> dict[str, Any]:
+    """Extra template context for a page that may be cached (the CSRF placeholder)."""
+    if getattr(request, "_public_cacheable", False):
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    return {}
+
+
+def _cache_key(request: HttpRequest, version: int) -> str:
+    url = hashlib.blake2s(request.get_full_path().encode(), digest_size=12).hexdigest()
+    htmx = "h" if request.headers.get("HX-Request") else "p"
+    return f"page:{_db_tag()}:{version}:{get_language()}:{htmx}:{url}"
+
+
+def _entry_from(response: HttpResponse, version: int) -> dict[str, Any]:
+    content = response.content
+    return {
+        "content": content,
+        "content_type": response["Content-Type"],
+        "etag": quote_etag(hashlib.blake2s(content, digest_size=16).hexdigest()),
+        "last_modified": max(version // 1_000_000_000, 0),
+        "headers": {k: v for k, v in response.items() if k in {"Content-Language", "Link"}},
+    }
+
+
+def _not_modified(request: HttpRequest, entry: dict[str, Any]) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return entry["etag"] in tags or "*" in tags
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and entry["last_modified"] and entry["last_modified"] <= since
+
+
+def _respond(request: HttpRequest, entry: dict[str, Any]) -> HttpResponseBase:
+    response: HttpResponseBase
+    if _not_modified(request, entry):
+        response = HttpResponseNotModified()
+    else:
+        body: bytes = entry["content"]
+        if _PLACEHOLDER_BYTES in body:
+            body = body.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
+        response = HttpResponse(body, content_type=entry["content_type"])
+        for name, value in entry["headers"].items():
+            response[name] = value
+    response["ETag"] = entry["etag"]
+    if entry["last_modified"]:
+        response["Last-Modified"] = http_date(entry["last_modified"])
+    response["Cache-Control"] = "max-age=0, must-revalidate"
+    patch_vary_headers(response, ("Accept-Language", "HX-Request"))
+    return response
+
+
+def public_page(view: View) -> View:
+    """Serve a GET view from the page cache for anonymous readers (see module doc)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method not in {"GET", "HEAD"} or is_personal(request):
+            return view(request, *args, **kwargs)
+        version = current_version()
+        key = _cache_key(request, version)
+        try:
+            entry = cache.get(key)
+        except Exception:
+            entry = None
+        if entry is None:
+            request._public_cacheable = True  # type: ignore[attr-defined]
+            response = view(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+                response.render()
+            if response.status_code != 200 or not isinstance(response, HttpResponse):
+                return _without_placeholder(request, response)
+            entry = _entry_from(response, version)
+            try:
+                cache.set(key, entry, settings.CACHE_PAGE_SECONDS)
+            except Exception:
+                logger.warning("Could not store a page in the cache", exc_info=True)
+        return _respond(request, entry)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _without_placeholder(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    if isinstance(response, HttpResponse) and _PLACEHOLDER_BYTES in response.content:
+        response.content = response.content.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
+    return response
+
+
+def version_datetime() -> datetime:
+    return datetime.fromtimestamp(current_version() / 1_000_000_000, tz=UTC)

@@ -1,0 +1,459 @@
+"""Read queries of the reader site and the read API, each with a fixed query count."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.safestring import SafeString
+
+from app.archive.models import Artifact, Capture, CaptureStatus
+from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
+from app.catalog.models import Claim, Entity, Evidence, VerdictChange
+from app.public import render, search
+from app.public.filters import ClaimFilters, Sort, apply_filters
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+FACET_SIZE = 12
+ENTITY_PAGE_CLAIMS = 300
+FILES_STATUSES = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
+CONTENT_KINDS = (EntityKind.WORK, EntityKind.CREATOR, EntityKind.DATASET)
+
+
+class PageOutOfRange(Http404):
+    pass
+
+
+def evidence_count() -> Coalesce:
+    counted = (
+        Evidence.objects.published()
+        .filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def card_prefetches() -> list[Prefetch]:
+    return [
+        Prefetch("models_named", queryset=Entity.objects.order_by("name")),
+        Prefetch("content_named", queryset=Entity.objects.order_by("name")),
+    ]
+
+
+def published_claims() -> QuerySet[Claim]:
+    """Published claims with what a claim card shows (2 prefetch queries)."""
+    return (
+        Claim.objects.published()
+        .annotate(evidence_count=evidence_count())
+        .prefetch_related(*card_prefetches())
+    )
+
+
+ORDERINGS = {
+    Sort.NEWEST: ("-published_at", "-id"),
+    Sort.UPDATED: ("-updated_at", "-id"),
+    Sort.EVIDENCE: ("-evidence_count", "-published_at", "-id"),
+}
+
+
+# --- The claim list with facets ------------------------------------------------------
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class ClaimListPage:
+    claims: list[Claim]
+    total: int
+    estimated: bool
+    number: int
+    num_pages: int
+    per_page: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    snippets: dict[int, SafeString] = field(default_factory=dict)
+    entities: list[Entity] = field(default_factory=list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def claim_list(
+    filters: ClaimFilters, *, page: int = 1, per_page: int = PER_PAGE, with_facets: bool = True
+) -> ClaimListPage:
+    """One page of published claims matching the filters and search, with facet counts."""
+    claims = apply_filters(Claim.objects.published(), filters)
+    result = search.search_claims(filters.q) if filters.q else None
+    if result is not None:
+        claims = claims.filter(pk__in=id_set(list(result.ranks)))
+    facets = facet_counts(claims, filters) if with_facets else {}
+    if result is not None and filters.sort == Sort.RELEVANCE:
+        ids = result.order(list(claims.values_list("pk", flat=True)))
+        total = len(ids)
+        number, pages = _page_number(page, total, per_page)
+        page_ids = ids[(number - 1) * per_page : number * per_page]
+        by_id = published_claims().in_bulk(page_ids)
+        rows = [by_id[pk] for pk in page_ids if pk in by_id]
+    else:
+        total = claims.count()
+        number, pages = _page_number(page, total, per_page)
+        ordered = published_claims().filter(pk__in=claims.values("pk"))
+        ordered = ordered.order_by(*ORDERINGS.get(filters.sort, ORDERINGS[Sort.NEWEST]))
+        rows = list(ordered[(number - 1) * per_page : number * per_page])
+    listing = ClaimListPage(rows, total, False, number, pages, per_page, facets)
+    if result is not None:
+        listing.estimated = result.estimated
+        only_search = not filters.active or filters == ClaimFilters(q=filters.q, sort=filters.sort)
+        if result.estimated and only_search:
+            listing.total = max(listing.total, search.estimate_matches(result) or 0)
+        listing.snippets = search.snippets(result, [c.pk for c in rows])
+        listing.entities = result.entities
+    return listing
+
+
+def _page_number(page: int, total: int, per_page: int) -> tuple[int, int]:
+    pages = max(1, math.ceil(total / per_page))
+    if page < 1 or page > pages:
+        raise PageOutOfRange("That page does not exist.")
+    return page, pages
+
+
+FACETS_SQL = """
+WITH ids(pk) AS ({ids})
+SELECT 'verdict', verdict, '', COUNT(*) FROM catalog_claim
+ WHERE id IN (SELECT pk FROM ids) GROUP BY verdict
+UNION ALL
+SELECT 'language', language, '', COUNT(*) FROM catalog_claim
+ WHERE id IN (SELECT pk FROM ids) GROUP BY language
+UNION ALL
+SELECT 'kind', kind, '', COUNT(*) FROM (
+  SELECT DISTINCT claim_id, kind FROM catalog_evidence
+   WHERE state = 'published' AND claim_id IN (SELECT pk FROM ids)) pairs
+ GROUP BY kind
+UNION ALL
+SELECT 'model', e.slug, e.name, COUNT(DISTINCT m.claim_id)
+  FROM catalog_claim_models_named m JOIN catalog_entity e ON e.id = m.entity_id
+ WHERE m.claim_id IN (SELECT pk FROM ids) GROUP BY e.slug, e.name
+UNION ALL
+SELECT 'developer', d.slug, d.name, COUNT(DISTINCT m.claim_id)
+  FROM catalog_claim_models_named m JOIN catalog_entity e ON e.id = m.entity_id
+  JOIN catalog_entity d ON d.id = e.developer_id
+ WHERE m.claim_id IN (SELECT pk FROM ids) GROUP BY d.slug, d.name
+UNION ALL
+SELECT 'content', e.slug, e.name, COUNT(DISTINCT c.claim_id)
+  FROM catalog_claim_content_named c JOIN catalog_entity e ON e.id = c.entity_id
+ WHERE c.claim_id IN (SELECT pk FROM ids) GROUP BY e.slug, e.name
+"""
+
+
+def facet_counts(claims: QuerySet[Claim], filters: ClaimFilters) -> dict[str, list[FacetValue]]:
+    """How many of the listed claims fall under each facet value, in one query.
+
+    The listed claims' ids are a CTE that every facet reads (PostgreSQL computes
+    it once); DISTINCT before counting evidence kinds lets it hash instead of
+    sorting, covered by the partial index (claim_id, kind) of migration public/0003.
+    """
+    rows: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    try:
+        ids_sql, params = claims.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # filtered down to nothing (an empty id list)
+        ids_sql = ""
+    if ids_sql:
+        with connection.cursor() as cursor:
+            cursor.execute(FACETS_SQL.replace("{ids}", ids_sql), params)
+            for facet, value, name, n in cursor.fetchall():
+                rows[facet].append((value, name, n))
+    verdicts = {value: n for value, _name, n in rows["verdict"]}
+    kinds = {value: n for value, _name, n in rows["kind"]}
+    languages = sorted(rows["language"], key=lambda row: (-row[2], row[0]))
+    return {
+        "verdict": [
+            FacetValue(v, str(label), verdicts.get(v, 0), v in filters.verdict)
+            for v, label in Verdict.choices
+            if verdicts.get(v) or v in filters.verdict
+        ],
+        "model": _entity_facet(rows["model"], filters.model),
+        "developer": _entity_facet(rows["developer"], filters.developer),
+        "content": _entity_facet(rows["content"], filters.content),
+        "kind": [
+            FacetValue(v, str(label), kinds.get(v, 0), v in filters.kind)
+            for v, label in EvidenceKind.choices
+            if kinds.get(v) or v in filters.kind
+        ],
+        "language": [
+            FacetValue(code, code.upper(), n, code in filters.language)
+            for code, _name, n in languages
+        ],
+    }
+
+
+def _entity_facet(rows: list[tuple[str, str, int]], selected: list[str]) -> list[FacetValue]:
+    """The most frequent values, plus any selected one that is not among them."""
+    ranked = sorted(rows, key=lambda row: (-row[2], row[1]))
+    top = ranked[:FACET_SIZE]
+    top += [row for row in ranked[FACET_SIZE:] if row[0] in selected]
+    return [FacetValue(slug, name, n, slug in selected) for slug, name, n in top]
+
+
+def id_set(ids: list[int]) -> Any:
+    """``pk__in`` for many ids: one array parameter on PostgreSQL, a plain list elsewhere."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
+
+
+# --- Home ------------------------------------------------------------------------------
+
+
+def home_data() -> dict[str, Any]:
+    cards = Claim.objects.published().annotate(evidence_count=evidence_count())
+    latest = list(cards.order_by("-published_at", "-id")[:8])
+    shown = [c.pk for c in latest]
+    updated = list(cards.exclude(pk__in=shown).order_by("-updated_at", "-id")[:5])
+    prefetch_related_objects([*latest, *updated], *card_prefetches())
+    return {
+        "latest": latest,
+        "updated": updated,
+        "counts": site_counts(),
+        "models": _top_entities(Q(kind=EntityKind.MODEL), "claims_as_model"),
+        "developers": _top_developers(),
+        "content": _top_entities(Q(kind__in=CONTENT_KINDS), "claims_as_content"),
+    }
+
+
+def site_counts() -> dict[str, int]:
+    counts = {"claims": Claim.objects.published().count()}
+    # Published evidence of unpublished claims is rare enough not to join for it.
+    counts["evidence"] = Evidence.objects.published().count()
+    archived = Capture.objects.filter(status__in=FILES_STATUSES)
+    counts["sources"] = archived.values("source_id").distinct().count()
+    return counts
+
+
+def _top_entities(where: Q, relation: str, limit: int = 8) -> list[Entity]:
+    named = Count(relation, filter=Q(**{f"{relation}__state": PublicationState.PUBLISHED}))
+    return list(
+        Entity.objects.filter(where)
+        .annotate(claim_count=named)
+        .filter(claim_count__gt=0)
+        .order_by("-claim_count", "name")[:limit]
+    )
+
+
+def _top_developers(limit: int = 8) -> list[Entity]:
+    named = Count(
+        "models_developed__claims_as_model",
+        filter=Q(models_developed__claims_as_model__state=PublicationState.PUBLISHED),
+        distinct=True,
+    )
+    return list(
+        Entity.objects.filter(kind=EntityKind.ORGANIZATION)
+        .annotate(claim_count=named)
+        .filter(claim_count__gt=0)
+        .order_by("-claim_count", "name")[:limit]
+    )
+
+
+# --- The claim page ----------------------------------------------------------------------
+
+
+@dataclass
+class EvidenceView:
+    item: Evidence
+    capture: Capture | None
+    latest: Capture | None
+    artifacts: list[Artifact]
+    changed_after_citation: bool
+
+    @property
+    def archive_url(self) -> str:
+        return render.archive_url(self.item.source_id)
+
+    @property
+    def frames(self) -> list[Artifact]:
+        """Archived video frames inside the cited time range (filled by the media step)."""
+        if not self.item.has_time_range:
+            return []
+        start = float(self.item.time_start or 0)
+        end = float(self.item.time_end if self.item.time_end is not None else start)
+        return [
+            a
+            for a in self.artifacts
+            if a.kind == "frame" and start <= float(a.metadata.get("time", -1)) <= end
+        ]
+
+
+@dataclass
+class ClaimPage:
+    claim: Claim
+    groups: list[tuple[str, str, list[EvidenceView]]]
+    evidence: list[EvidenceView]
+    verdict_changes: list[VerdictChange]
+
+
+def access_claim(slug: str) -> Claim:
+    """A published claim by slug, or 404 (a draft's existence is not revealed)."""
+    claims = Claim.objects.published().prefetch_related(
+        Prefetch("models_named", queryset=Entity.objects.select_related("developer")),
+        Prefetch("content_named", queryset=Entity.objects.order_by("name")),
+        "tags",
+    )
+    claim = claims.filter(slug=slug).first()
+    if claim is None:
+        raise Http404("No published claim has that address.")
+    return claim
+
+
+def claim_page(slug: str) -> ClaimPage:
+    """Everything the claim page shows, in 7 queries whatever the evidence count."""
+    claim = access_claim(slug)
+    items = list(
+        Evidence.objects.published()
+        .filter(claim=claim)
+        .select_related("source")
+        .order_by("created_at", "id")
+    )
+    views = evidence_views(items)
+    groups = [
+        (value, str(label), [v for v in views if v.item.stance == value])
+        for value, label in Stance.choices
+    ]
+    changes = list(VerdictChange.objects.filter(claim=claim).order_by("changed_at", "id"))
+    return ClaimPage(claim, [g for g in groups if g[2]], views, changes)
+
+
+def evidence_views(items: list[Evidence]) -> list[EvidenceView]:
+    """Attach to each item the capture that shows its source as cited (2 queries)."""
+    source_ids = {item.source_id for item in items}
+    captures: dict[int, list[Capture]] = defaultdict(list)
+    captures_of = Capture.objects.filter(source_id__in=source_ids, status__in=FILES_STATUSES)
+    captures_of = captures_of.only(
+        "id", "source_id", "status", "origin", "created_at", "finished_at", "manifest_sha256"
+    )
+    for capture in captures_of.order_by("created_at", "id"):
+        captures[capture.source_id].append(capture)
+    wanted = {c.pk for runs in captures.values() for c in runs}
+    artifacts: dict[int, list[Artifact]] = defaultdict(list)
+    for artifact in Artifact.objects.filter(capture_id__in=wanted).order_by("id"):
+        artifacts[artifact.capture_id].append(artifact)
+    views = []
+    for item in items:
+        runs = captures.get(item.source_id, [])
+        cited = _capture_as_cited(runs, item)
+        changed = item.source.last_changed_at
+        views.append(
+            EvidenceView(
+                item=item,
+                capture=cited,
+                latest=runs[-1] if runs else None,
+                artifacts=artifacts.get(cited.pk, []) if cited else [],
+                changed_after_citation=bool(changed and changed > item.created_at),
+            )
+        )
+    return views
+
+
+def _capture_as_cited(runs: list[Capture], item: Evidence) -> Capture | None:
+    """The last capture made before the item was cited, else the first one after."""
+    before = [c for c in runs if c.created_at <= item.created_at]
+    if before:
+        return before[-1]
+    return runs[0] if runs else None
+
+
+# --- Entities ----------------------------------------------------------------------------
+
+
+@dataclass
+class EntityPage:
+    entity: Entity
+    groups: list[tuple[str, str, list[Claim]]]
+    total: int
+    trained_models: list[Entity]
+    developed: list[Entity]
+
+
+def entity_page(slug: str) -> EntityPage:
+    entity = Entity.objects.select_related("developer").filter(slug=slug).first()
+    if entity is None:
+        raise Http404("No entity has that address.")
+    naming = Q(models_named=entity) | Q(content_named=entity)
+    ids = Claim.objects.published().filter(naming).values("pk")
+    claims = list(
+        published_claims().filter(pk__in=ids).order_by("-published_at", "-id")[:ENTITY_PAGE_CLAIMS]
+    )
+    total = Claim.objects.published().filter(pk__in=ids).count()
+    groups = [
+        (value, str(label), [c for c in claims if c.verdict == value])
+        for value, label in Verdict.choices
+    ]
+    trained: list[Entity] = []
+    developed: list[Entity] = []
+    if entity.kind in CONTENT_KINDS:
+        trained = _models_said_trained_on(entity)
+    if entity.kind == EntityKind.ORGANIZATION:
+        developed = list(entity.models_developed.order_by("name"))
+    return EntityPage(entity, [g for g in groups if g[2]], total, trained, developed)
+
+
+def _models_said_trained_on(entity: Entity) -> list[Entity]:
+    published = Q(claims_as_model__state=PublicationState.PUBLISHED) & Q(
+        claims_as_model__content_named=entity
+    )
+    return list(
+        Entity.objects.filter(kind=EntityKind.MODEL)
+        .annotate(claim_count=Count("claims_as_model", filter=published, distinct=True))
+        .filter(claim_count__gt=0)
+        .select_related("developer")
+        .order_by("-claim_count", "name")
+    )
+
+
+def entity_index() -> dict[str, list[Entity]]:
+    claims = Count(
+        "claims_as_model",
+        filter=Q(claims_as_model__state=PublicationState.PUBLISHED),
+        distinct=True,
+    )
+    content = Count(
+        "claims_as_content",
+        filter=Q(claims_as_content__state=PublicationState.PUBLISHED),
+        distinct=True,
+    )
+    grouped: dict[str, list[Entity]] = {value: [] for value in EntityKind.values}
+    for entity in Entity.objects.annotate(a=claims, b=content).order_by("name"):
+        entity.claim_count = entity.a + entity.b  # type: ignore[attr-defined]
+        grouped[entity.kind].append(entity)
+    return grouped

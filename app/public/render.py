@@ -1,0 +1,163 @@
+"""Turning stored text into safe HTML, and claims into schema.org ClaimReview JSON-LD."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+import nh3
+from django.conf import settings
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from markdown_it import MarkdownIt
+
+from app.catalog.choices import Verdict
+from app.catalog.models import Claim
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+ALLOWED_TAGS = {
+    "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr",
+    "h3", "h4", "h5", "h6",
+}  # fmt: skip
+
+# ClaimReview's numeric scale: 1 (false) to 5 (true); the label rides in alternateName.
+RATING = {
+    Verdict.CONFIRMED: 5,
+    Verdict.SUPPORTED: 4,
+    Verdict.UNVERIFIED: 3,
+    Verdict.DISPUTED: 2,
+    Verdict.REFUTED: 1,
+    Verdict.RETRACTED: 1,
+}
+
+
+def markdown(text: str) -> SafeString:
+    """Markdown with raw HTML disabled, then sanitized: nothing a reader can inject runs."""
+    rendered = _MARKDOWN.render(text or "")
+    clean = nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+    return mark_safe(clean)  # noqa: S308 (sanitized by nh3 just above)
+
+
+def timecode(seconds: Decimal | float | None) -> str:
+    """12.5 -> '00:12'; 3725 -> '1:02:05'."""
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+_PLACEHOLDERS = ("9182736451", "9182736452")
+
+
+@lru_cache(maxsize=64)
+def _pattern(name: str, language: str, arity: int) -> str:
+    return reverse(name, args=list(_PLACEHOLDERS[:arity]))
+
+
+def fast_reverse(name: str, *args: object) -> str:
+    """``reverse(name, args=args)`` for simple arguments, from a pattern resolved once.
+
+    A claim page or an API list needs a hundred-odd addresses; resolving each
+    through the URLconf was a visible share of their CPU time.
+    """
+    url = _pattern(name, get_language(), len(args))
+    for placeholder, value in zip(_PLACEHOLDERS, args, strict=False):
+        url = url.replace(placeholder, quote(str(value), safe="~:@!$&'()*+,;="))
+    return url
+
+
+def archive_url(source_id: int) -> str:
+    return fast_reverse("archive:source", source_id)
+
+
+def artifact_url(artifact_id: int, name: str) -> str:
+    return fast_reverse("archive:artifact", artifact_id, name)
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def json_for_script(data: Any) -> SafeString:
+    """JSON that cannot close its <script> element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308 (the three HTML-significant characters are escaped)
+
+
+def claim_review(claim: Claim, evidence: list[Any]) -> dict[str, Any]:
+    """schema.org ClaimReview for a published claim, from what the page already loaded.
+
+    ``evidence`` is a list of `app.public.queries.EvidenceView`.
+    """
+    appearances = []
+    seen: set[int] = set()
+    for view in evidence:
+        source = view.item.source
+        if source.pk in seen:
+            continue
+        seen.add(source.pk)
+        appearances.append(_creative_work(view))
+    dated = [a for a in appearances if a.get("datePublished")]
+    first = min(dated, key=lambda a: a["datePublished"]) if dated else None
+    item: dict[str, Any] = {"@type": "Claim", "appearance": appearances}
+    if first:
+        item["firstAppearance"] = first
+    if claim.first_seen:
+        item["datePublished"] = claim.first_seen.isoformat()
+    about = [
+        {"@type": "Thing", "name": e.name, "url": absolute(fast_reverse("public:entity", e.slug))}
+        for e in [*claim.models_named.all(), *claim.content_named.all()]
+    ]
+    if about:
+        item["about"] = about
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": absolute(fast_reverse("public:claim", claim.slug)),
+        "claimReviewed": claim.statement,
+        "inLanguage": claim.language,
+        "datePublished": (claim.published_at or claim.created_at).date().isoformat(),
+        "dateModified": claim.updated_at.isoformat(),
+        "author": {"@type": "Organization", "name": "TrainedOn", "url": absolute("/")},
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": RATING.get(Verdict(claim.verdict), 3),
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": str(claim.get_verdict_display()),
+        },
+        "itemReviewed": item,
+    }
+
+
+def _creative_work(view: Any) -> dict[str, Any]:
+    source = view.item.source
+    work: dict[str, Any] = {"@type": "CreativeWork", "url": source.url}
+    if source.title:
+        work["name"] = source.title
+    if source.display_publisher:
+        work["publisher"] = {"@type": "Organization", "name": source.display_publisher}
+    if source.published_on:
+        work["datePublished"] = source.published_on.isoformat()
+    if view.capture is not None:
+        archived = [absolute(archive_url(source.pk))]
+        archived += [
+            absolute(artifact_url(a.pk, a.name))
+            for a in view.artifacts
+            if a.kind in {"warc", "pdf", "screenshot", "video"}
+        ]
+        work["archivedAt"] = archived
+    return work

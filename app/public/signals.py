@@ -1,0 +1,43 @@
+"""Purge cached public pages on any change they show; keep archived text searchable."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from app.archive.models import Artifact, Capture, CaptureStatus
+from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
+from app.public.cache import bump_version
+from app.public.models import SourceText
+
+logger = logging.getLogger(__name__)
+
+WATCHED = (Claim, Evidence, Source, Entity, Tag, VerdictChange, Capture, Artifact, SourceText)
+FINAL_WITH_FILES = {CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL}
+
+
+def _bump(sender: Any, **kwargs: Any) -> None:
+    bump_version()
+
+
+def _index_finished_capture(sender: Any, instance: Capture, **kwargs: Any) -> None:
+    """A capture that ends with files refreshes its source's searchable text."""
+    if instance.status not in FINAL_WITH_FILES:
+        return
+    from app.public.search import index_source
+
+    try:
+        index_source(instance.source_id)
+    except Exception:  # search must never break archiving
+        logger.exception("Could not index the text of source %s", instance.source_id)
+
+
+def connect() -> None:
+    for model in WATCHED:
+        post_save.connect(_bump, sender=model, dispatch_uid=f"public-bump-save-{model.__name__}")
+        post_delete.connect(_bump, sender=model, dispatch_uid=f"public-bump-del-{model.__name__}")
+    for through in (Claim.models_named.through, Claim.content_named.through, Claim.tags.through):
+        m2m_changed.connect(_bump, sender=through, dispatch_uid=f"public-bump-m2m-{through}")
+    post_save.connect(_index_finished_capture, sender=Capture, dispatch_uid="public-index-capture")

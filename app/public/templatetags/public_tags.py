@@ -1,0 +1,84 @@
+"""Template helpers of the reader site."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.urls import translate_url
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language_info
+
+from app.catalog.models import Claim, Entity
+from app.public import render
+from app.public.filters import ClaimFilters, query_string
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    return render.markdown(text)
+
+
+@register.filter
+def timecode(seconds: Decimal | float | None) -> str:
+    return render.timecode(seconds)
+
+
+@register.filter
+def absolute(path: str) -> str:
+    return render.absolute(path)
+
+
+@register.simple_tag
+def filter_query(filters: ClaimFilters, **changes: Any) -> str:
+    """``?...`` for the current filters with some changed: {% filter_query filters page=2 %}."""
+    return "?" + query_string(filters, **changes)
+
+
+@register.simple_tag
+def toggle_query(filters: ClaimFilters, name: str, value: str) -> str:
+    """The filters with one facet value switched on or off (and back to page 1)."""
+    values = list(getattr(filters, name))
+    values = [v for v in values if v != value] if value in values else [*values, value]
+    return "?" + query_string(filters, **{name: values})
+
+
+@register.simple_tag(takes_context=True)
+def translated_path(context: dict[str, Any], language: str) -> str:
+    """The current page's address in another language (for hreflang and the switch)."""
+    request = context.get("request")
+    if request is None:
+        return "/"
+    return translate_url(request.get_full_path(), language)
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language code as its name in the reader's language ('fr' -> 'French'/'français')."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code.upper()
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def json_ld(data: Any) -> SafeString:
+    return render.json_for_script(data)
+
+
+@register.filter
+def public_url(obj: Any) -> str:
+    """``obj.get_absolute_url()`` for claims and entities, without a URLconf lookup each."""
+    if isinstance(obj, Claim):
+        return render.fast_reverse("public:claim", obj.slug)
+    if isinstance(obj, Entity):
+        return render.fast_reverse("public:entity", obj.slug)
+    return str(obj.get_absolute_url())

@@ -1,0 +1,656 @@
+"""bench/web.py: the reader site under load, on a ledger of realistic size.
+
+    make bench-web                      # build the data set once, then measure
+    python bench/web.py --rebuild       # rebuild the data set from scratch
+    python bench/web.py --duration 5    # shorter runs
+
+What it does, and prints:
+
+1. Builds (once; reused while its row counts match) 20,000 published claims,
+   1,000,000 evidence items, 100,000 sources each with ~5 KB of archived text,
+   a capture and two files each, in a separate PostgreSQL database
+   (``trainedon_bench``), with COPY. The search triggers tokenize every row as it
+   arrives; the GIN indexes are built after the load. Term frequencies are
+   controlled: "quasar" is selective (200 evidence rows, 20 claims, 100 texts),
+   "footage" is in half of all evidence, claim summaries and archived texts.
+2. EXPLAIN ANALYZE of the search SQL for both terms (the GIN indexes must show).
+3. Serves the site with gunicorn (2 workers x 4 threads, production settings:
+   DEBUG off, whitenoise manifest, PostgreSQL, Redis) twice: with the page cache,
+   and with CACHE_PAGE_SECONDS=0 (every request renders).
+4. Measures the CPU time Django itself spends per uncached request, in one
+   process (a number that load from other programs disturbs much less).
+5. Drives each endpoint on loopback with wrk (closed loop, 8 connections) and
+   with a fixed-rate generator (Python threads; latency counted from each
+   request's scheduled time, so a slow server cannot hide its queue; requests
+   still unsent when the run ends are counted with the errors), and prints
+   req/s and p50/p95/p99 per endpoint beside /healthz, a trivial Django view.
+
+Numbers are what this 2-core machine gives while sharing it with the load
+generator (and anything else running); no pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = os.environ.get("BENCH_DB", "trainedon_bench")
+DB_URL = f"{PG}/{DB_NAME}"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+
+N_ORGS, N_MODELS, N_CONTENT = 50, 200, 1500
+N_CLAIMS, N_SOURCES, N_EVIDENCE = 20_000, 100_000, 1_000_000
+PER_CLAIM = N_EVIDENCE // N_CLAIMS
+TEXT_BYTES = 5_000
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+SELECTIVE, COMMON = "quasar", "footage"
+
+WORDS = """model trained video game stream clips dataset images scraped public licensed
+players interface inventory health display outputs comparison researchers reporters
+journalists company statement training data generated scenes characters resemble style
+frames music songs lyrics books articles archive crawl platform creators artists
+evidence analysis prompt results match identical watermark logo layout camera motion
+level map sprites textures voices speech subtitles transcript channel uploads views
+lawsuit filing court document contract license terms policy opt-out robots crawler
+copyright holders permission payment agreement partnership release version weights
+paper benchmark audit membership inference test memorized verbatim passage excerpt
+press office reply declined comment confirmed denied disputed claim source original
+removed changed archived copy capture snapshot hash manifest screenshot recording""".split()
+FRENCH = """modèle entraîné vidéo jeu diffusion extraits données images publiques licence
+joueurs interface inventaire écran résultats comparaison chercheurs journalistes
+entreprise déclaration entraînement scènes personnages style musique chansons livres
+articles archive plateforme créateurs artistes preuve analyse requête filigrane""".split()
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- The data set -------------------------------------------------------------------------
+
+
+def connect(dbname: str = DB_NAME, autocommit: bool = True) -> psycopg.Connection[Any]:
+    return psycopg.connect(f"{PG}/{dbname}", autocommit=autocommit)
+
+
+def ensure_database() -> None:
+    with connect("postgres") as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    env = {**os.environ, "DATABASE_URL": DB_URL}
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+
+
+def counts() -> dict[str, int]:
+    with connect() as conn:
+        return {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+            for table in ("catalog_claim", "catalog_evidence", "public_sourcetext")
+        }
+
+
+def wanted_counts() -> dict[str, int]:
+    return {
+        "catalog_claim": N_CLAIMS,
+        "catalog_evidence": N_EVIDENCE,
+        "public_sourcetext": N_SOURCES,
+    }
+
+
+def _fillers(conn: psycopg.Connection[Any], table: str, given: list[str]) -> dict[str, Any]:
+    """Values for NOT NULL columns the bench does not set (columns other apps may add)."""
+    rows = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL",
+        [table],
+    ).fetchall()
+    defaults = {
+        "jsonb": "{}",
+        "boolean": False,
+        "integer": 0,
+        "bigint": 0,
+        "smallint": 0,
+        "timestamp with time zone": NOW,
+        "date": NOW.date(),
+    }
+    return {name: defaults.get(kind, "") for name, kind in rows if name not in given}
+
+
+def copy_rows(
+    conn: psycopg.Connection[Any], table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]
+) -> int:
+    extra = _fillers(conn, table, columns)
+    names = columns + list(extra)
+    tail = tuple(extra.values())
+    n = 0
+    with (
+        conn.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row + tail)
+            n += 1
+    return n
+
+
+def _sentence(rng: random.Random, words: list[str], n: int) -> str:
+    return " ".join(rng.choice(words) for _ in range(n))
+
+
+GIN_INDEXES = {
+    "catalog_claim_search_gin": "catalog_claim USING gin (search_vector)",
+    "catalog_evidence_search_gin": "catalog_evidence USING gin (search_vector)",
+    "public_sourcetext_search_gin": "public_sourcetext USING gin (search_vector)",
+}
+
+
+def build() -> None:
+    rng = random.Random(42)
+    started = time.monotonic()
+    conn = connect()
+    conn.execute("SET maintenance_work_mem = '1GB'")
+    log("emptying the bench tables")
+    conn.execute(
+        "TRUNCATE catalog_evidence, catalog_claim_models_named, catalog_claim_content_named, "
+        "catalog_claim_tags, catalog_verdictchange, catalog_claim, public_sourcetext, "
+        "archive_artifact, archive_capturestep, archive_capture, catalog_source, catalog_entity "
+        "RESTART IDENTITY CASCADE"
+    )
+    for name in GIN_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+    def step(label: str, fn: Callable[[], int]) -> None:
+        t = time.monotonic()
+        n = fn()
+        log(f"{label}: {n:,} rows in {time.monotonic() - t:.1f} s")
+
+    # Entities: organizations, models (each with a developer), content.
+    def entities() -> Iterator[tuple[Any, ...]]:
+        kinds = ["work", "creator", "dataset"]
+        for i in range(1, N_ORGS + 1):
+            yield (i, "organization", f"Lab {i}", f"lab-{i}", None)
+        for i in range(1, N_MODELS + 1):
+            yield (N_ORGS + i, "model", f"Vidgen {i}", f"vidgen-{i}", 1 + (i - 1) % N_ORGS)
+        for i in range(1, N_CONTENT + 1):
+            name = f"{rng.choice(['Block', 'Star', 'Pixel', 'Sky', 'Iron'])}craft {i}"
+            yield (N_ORGS + N_MODELS + i, kinds[i % 3], name, f"content-{i}", None)
+
+    step("entities", lambda: copy_rows(
+        conn, "catalog_entity", ["id", "kind", "name", "slug", "developer_id"], entities()
+    ))  # fmt: skip
+
+    summaries = [_sentence(rng, WORDS, 40) for _ in range(500)]
+    verdicts = ["unverified"] * 4 + ["supported", "confirmed", "disputed", "refuted", "retracted"]
+
+    def claims() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, N_CLAIMS + 1):
+            french = i % 5 == 0
+            model, content = f"Vidgen {1 + i % N_MODELS}", f"content {1 + i % N_CONTENT}"
+            statement = (
+                f"{model} a été entraîné sur {content} ({i})."
+                if french
+                else f"{model} was trained on {content} gameplay ({i})."
+            )
+            if i % 1000 == 0:
+                statement = statement.replace("(", f"{SELECTIVE} (")
+            summary = summaries[i % 500] + (f" {COMMON}" if i % 2 == 0 else "")
+            if french:
+                summary = _sentence(rng, FRENCH, 30)
+            published = NOW - timedelta(minutes=N_CLAIMS - i)
+            yield (
+                i, statement, f"claim-{i}", summary, verdicts[i % len(verdicts)], "moderate",
+                "not_contacted", "fr" if french else "en", "published", published, published,
+                published,
+            )  # fmt: skip
+
+    step("claims", lambda: copy_rows(conn, "catalog_claim", [
+        "id", "statement", "slug", "summary", "verdict", "evidence_strength", "developer_response",
+        "language", "state", "created_at", "updated_at", "published_at",
+    ], claims()))  # fmt: skip
+
+    def models_named() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, N_CLAIMS + 1):
+            yield (i, i, N_ORGS + 1 + i % N_MODELS)
+
+    def content_named() -> Iterator[tuple[Any, ...]]:
+        n = 0
+        for i in range(1, N_CLAIMS + 1):
+            for k in range(1 + i % 3):
+                n += 1
+                yield (n, i, N_ORGS + N_MODELS + 1 + (i + k * 7) % N_CONTENT)
+
+    step("claim models", lambda: copy_rows(
+        conn, "catalog_claim_models_named", ["id", "claim_id", "entity_id"], models_named()
+    ))  # fmt: skip
+    step("claim content", lambda: copy_rows(
+        conn, "catalog_claim_content_named", ["id", "claim_id", "entity_id"], content_named()
+    ))  # fmt: skip
+
+    def sources() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, N_SOURCES + 1):
+            url = f"https://news{i % 97}.example/{i}/story"
+            yield (i, url, url, "article", f"News {i % 97}", f"Story {i}: {_sentence(rng, WORDS, 6)}",
+                   "en", "alive", NOW - timedelta(days=30))  # fmt: skip
+
+    step("sources", lambda: copy_rows(conn, "catalog_source", [
+        "id", "url", "normalized_url", "kind", "publisher", "title", "language", "online_status",
+        "created_at",
+    ], sources()))  # fmt: skip
+
+    def captures() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, N_SOURCES + 1):
+            url = f"https://news{i % 97}.example/{i}/story"
+            yield (i, i, "succeeded", "submitted", NOW - timedelta(days=29), url, url,
+                   f"{i:064x}")  # fmt: skip
+
+    step("captures", lambda: copy_rows(conn, "archive_capture", [
+        "id", "source_id", "status", "origin", "created_at", "requested_url", "final_url",
+        "manifest_sha256",
+    ], captures()))  # fmt: skip
+
+    def artifacts() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, N_SOURCES + 1):
+            digest = f"{i:064x}"
+            yield (2 * i - 1, i, "warc", "page.warc.gz", f"sha256/{digest}.warc.gz", 20_000,
+                   "application/warc", digest)  # fmt: skip
+            yield (2 * i, i, "text", "text.txt", f"sha256/{digest}.txt", TEXT_BYTES,
+                   "text/plain", digest)  # fmt: skip
+
+    step("artifacts", lambda: copy_rows(conn, "archive_artifact", [
+        "id", "capture_id", "kind", "name", "storage_key", "size", "media_type", "sha256",
+    ], artifacts()))  # fmt: skip
+
+    paragraphs = [_sentence(rng, WORDS, 80) for _ in range(400)]  # ~500 bytes each
+
+    def texts() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, N_SOURCES + 1):
+            parts = [paragraphs[(i * 7 + k * 13) % 400] for k in range(10)]
+            if i % 2 == 0:
+                parts[3] += f" {COMMON}"
+            if i % 1000 == 0:
+                parts[5] += f" {SELECTIVE}"
+            yield (i, i, "\n\n".join(parts)[:TEXT_BYTES], NOW - timedelta(days=29))
+
+    step("archived texts (tokenized by trigger)", lambda: copy_rows(
+        conn, "public_sourcetext", ["source_id", "capture_id", "text", "indexed_at"], texts()
+    ))  # fmt: skip
+
+    kinds = ["news_report", "output_comparison", "developer_statement", "document", "research",
+             "testimony"]  # fmt: skip
+    stances = ["supports", "supports", "contradicts", "context"]
+    evidence_texts = [_sentence(rng, WORDS, 22) for _ in range(5000)]
+    quotes = [_sentence(rng, WORDS, 15) for _ in range(1000)]
+
+    def evidence() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, N_EVIDENCE + 1):
+            summary = evidence_texts[i % 5000] + (f" {COMMON}" if i % 2 == 0 else " clips")
+            if i % 5000 == 0:
+                summary += f" {SELECTIVE}"
+            claim = 1 + (i - 1) // PER_CLAIM
+            created = NOW - timedelta(minutes=N_EVIDENCE - i)
+            start, end = (12, 20) if i % 10 == 0 else (None, None)
+            yield (
+                i, claim, 1 + (i * 7919) % N_SOURCES, kinds[i % 6], stances[i % 4], summary,
+                quotes[i % 1000] if i % 2 else "", f"paragraph {i % 9 + 1}", start, end,
+                "published", created, created, created,
+            )  # fmt: skip
+
+    step("evidence (tokenized by trigger)", lambda: copy_rows(conn, "catalog_evidence", [
+        "id", "claim_id", "source_id", "kind", "stance", "summary", "quote", "locator",
+        "time_start", "time_end", "state", "created_at", "updated_at", "published_at",
+    ], evidence()))  # fmt: skip
+
+    for table in ("catalog_entity", "catalog_claim", "catalog_claim_models_named",
+                  "catalog_claim_content_named", "catalog_source", "archive_capture",
+                  "archive_artifact", "catalog_evidence"):  # fmt: skip
+        conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+    for name, target in GIN_INDEXES.items():
+        t = time.monotonic()
+        conn.execute(f"CREATE INDEX {name} ON {target}")
+        log(f"index {name}: {time.monotonic() - t:.1f} s")
+    t = time.monotonic()
+    conn.execute("VACUUM ANALYZE")
+    log(f"vacuum analyze: {time.monotonic() - t:.1f} s")
+    conn.close()
+    log(f"data set built in {time.monotonic() - started:.0f} s")
+
+
+def explain() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
+    os.environ["DATABASE_URL"] = DB_URL
+    import django
+
+    django.setup()
+    from app.public.search import CANDIDATE_CAP, CANDIDATES_SQL, TSQUERY
+
+    with connect() as conn:
+        for term in (SELECTIVE, COMMON):
+            sql = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + CANDIDATES_SQL
+            parsed = conn.execute(f"SELECT ({TSQUERY})::text", {"q": term}).fetchone()[0]  # type: ignore[index]
+            params = {"tsq": parsed, "cap": CANDIDATE_CAP, "entities": []}
+            rows = conn.execute(sql, params).fetchall()
+            plan = [row[0] for row in rows]
+            keep = [line for line in plan if any(k in line for k in ("Scan", "Execution", "Limit"))]
+            print(f"\nEXPLAIN ANALYZE of the search candidates for {term!r}:")
+            for line in keep[:24]:
+                print("   ", line)
+            gin = [i for i in GIN_INDEXES if any(i in line for line in plan)]
+            print(f"    -> GIN indexes used: {', '.join(gin) or 'NONE'}")
+
+
+# --- Serving ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(*, cached: bool, static_root: Path) -> Iterator[int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": DB_URL,
+        "REDIS_URL": REDIS_URL,
+        "CACHE_PAGE_SECONDS": "300" if cached else "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "STATIC_ROOT": str(static_root),
+        "LOG_LEVEL": "WARNING",
+        "RATELIMIT_ENABLE": "0",
+    }
+    cmd = [str(Path(PYTHON).parent / "gunicorn"), "app.wsgi", "-b", f"127.0.0.1:{port}",
+           "-w", "2", "-k", "gthread", "--threads", "4", "--log-level", "warning"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("gunicorn did not answer")
+        yield port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+WRK_SCRIPT = """
+local base = os.getenv("BENCH_PATH")
+request = function() return wrk.format("GET", base) end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('JSON {"requests": %d, "duration_us": %d, "errors": %d, "non2xx": %d, '
+    .. '"p50": %d, "p95": %d, "p99": %d}\\n', summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50),
+    latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def run_wrk(port: int, path: str, duration: int, connections: int = 8) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            script.name,
+            f"http://127.0.0.1:{port}",
+        ],
+        env={**os.environ, "BENCH_PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    data = json.loads(out.split("JSON ", 1)[1])
+    return {
+        "rps": data["requests"] / (data["duration_us"] / 1e6),
+        "p50": data["p50"] / 1000,
+        "p95": data["p95"] / 1000,
+        "p99": data["p99"] / 1000,
+        "errors": data["errors"] + data["non2xx"],
+    }
+
+
+def run_fixed_rate(port: int, path: str, rate: float, duration: int) -> dict[str, float]:
+    """Open loop: request k is due at start + k/rate; latency counts from the due time."""
+    threads = max(4, min(64, int(rate / 10)))
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.2
+    end = start + duration
+
+    skipped = [0]
+
+    def worker(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        k = index
+        while True:
+            due = start + k / rate
+            if due >= end:
+                break
+            if time.perf_counter() > end:  # far behind: stop, count what was never sent
+                with lock:
+                    skipped[0] += len(range(k, int((end - start) * rate), threads))
+                break
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                ok = False
+            elapsed = time.perf_counter() - due
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += not ok
+            k += threads
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    took = max(time.perf_counter() - start, duration)
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {
+        "rps": len(latencies) / took,
+        "p50": cuts[49] * 1000,
+        "p95": cuts[94] * 1000,
+        "p99": cuts[98] * 1000,
+        "errors": errors[0] + skipped[0],
+    }
+
+
+ENDPOINTS = [
+    ("trivial Django view (/healthz)", "/healthz"),
+    ("home", "/"),
+    ("filtered list", "/claims/?model=vidgen-7&verdict=supported"),
+    (f"claim page, {PER_CLAIM} evidence", "/claims/claim-777/"),
+    (f"search, selective ({SELECTIVE!r})", f"/claims/?q={SELECTIVE}"),
+    (f"search, half the rows ({COMMON!r})", f"/claims/?q={COMMON}"),
+    ("API claim list", "/api/v1/claims?page_size=20"),
+]
+
+
+def table(title: str, rows: list[tuple[str, dict[str, float]]]) -> None:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{title}  [load average after: {load}]")
+    print(f"  {'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"  {'':44} {'':>8} {'':>8} {'':>8} {'':>8} {'/unsent':>7}")
+    for name, r in rows:
+        print(
+            f"  {name:44} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}"
+            f" {int(r['errors']):7d}"
+        )
+
+
+CPU_SCRIPT = """
+import os, sys, time
+import django
+django.setup()
+from django.test import Client
+client = Client()
+for path in sys.argv[1:]:
+    for _ in range(3):
+        client.get(path)
+    n = 20
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        assert client.get(path).status_code == 200
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"CPU {path} {cpu / n * 1000:.2f} {wall / n * 1000:.2f}")
+"""
+
+
+def cpu_cost(static_root: Path) -> None:
+    """Django's own CPU time per request, in one process (not counting PostgreSQL's)."""
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 60,
+           "ALLOWED_HOSTS": "testserver", "STATIC_ROOT": str(static_root), "DATABASE_URL": DB_URL,
+           "REDIS_URL": "", "CACHE_PAGE_SECONDS": "0", "SECURE_SSL_REDIRECT": "0",
+           "DJANGO_SETTINGS_MODULE": "app.settings", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    out = subprocess.run(
+        [PYTHON, "-c", CPU_SCRIPT, *[path for _name, path in ENDPOINTS]],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    names = {path: name for name, path in ENDPOINTS}
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nCPU of the Django process per uncached request (20 runs each)  [load: {load}]:")
+    print(f"  {'endpoint':44} {'CPU ms':>8} {'wall ms':>8}")
+    for line in out.splitlines():
+        if line.startswith("CPU "):
+            _tag, path, cpu, wall = line.split(" ")
+            print(f"  {names[path]:44} {float(cpu):8.2f} {float(wall):8.2f}")
+
+
+def collect_static() -> Path:
+    static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 60,
+           "ALLOWED_HOSTS": "127.0.0.1", "STATIC_ROOT": str(static_root), "DATABASE_URL": DB_URL}  # fmt: skip
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
+                   check=True)  # fmt: skip
+    return static_root
+
+
+def measure(duration: int, cpu_only: bool = False) -> None:
+    static_root = collect_static()
+    try:
+        cpu_cost(static_root)
+        for cached in () if cpu_only else (False, True):
+            # The bench's own Redis database: start each phase with no page stored.
+            import redis
+
+            redis.Redis.from_url(REDIS_URL).flushdb()
+            label = "cached (Redis page cache)" if cached else "uncached (every request renders)"
+            with server(cached=cached, static_root=static_root) as port:
+                for _name, path in ENDPOINTS:  # warm connections, caches and the planner
+                    for _ in range(3):
+                        status, _body = get(port, path)
+                        assert status == 200, (path, status)
+                rows = [(name, run_wrk(port, path, duration)) for name, path in ENDPOINTS]
+                table(f"wrk, 8 connections, {duration} s each, {label}:", rows)
+                claim = ENDPOINTS[3][1]
+                fixed = []
+                if cached:
+                    fixed.append(
+                        ("claim page @ 500 req/s", run_fixed_rate(port, claim, 500, duration))
+                    )
+                    fixed.append(
+                        ("/healthz @ 500 req/s", run_fixed_rate(port, "/healthz", 500, duration))
+                    )
+                else:
+                    fixed.append(
+                        ("claim page @ 150 req/s", run_fixed_rate(port, claim, 150, duration))
+                    )
+                    fixed.append(("search selective @ 20 req/s",
+                                  run_fixed_rate(port, ENDPOINTS[4][1], 20, duration)))  # fmt: skip
+                    fixed.append(("search half the rows @ 5 req/s",
+                                  run_fixed_rate(port, ENDPOINTS[5][1], 5, duration)))  # fmt: skip
+                table(f"fixed rate (open loop), {duration} s each, {label}:", fixed)
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the data set")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
+    parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--cpu-only", action="store_true", help="only the CPU-per-request table")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk).")
+    log(f"database {DB_NAME}: migrating")
+    ensure_database()
+    have = counts()
+    if args.rebuild or have != wanted_counts():
+        log(f"building the data set (have {have})")
+        build()
+    else:
+        log(f"reusing the data set: {have}")
+    explain()
+    if not args.build_only:
+        measure(args.duration, cpu_only=args.cpu_only)
+
+
+if __name__ == "__main__":
+    main()

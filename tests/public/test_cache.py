@@ -1,0 +1,85 @@
+"""Public pages are cached for anonymous readers and purged when what they show changes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from app.catalog.models import Claim, Source
+from tests.factories import ClaimFactory
+from tests.public.world import archived_evidence, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_edited_claim_is_shown_at_once_not_from_the_cache(client):
+    claim = ClaimFactory(slug="c", statement="First wording.")
+    assert "First wording." in client.get("/claims/c/").content.decode()
+    assert "First wording." in client.get("/claims/").content.decode()
+    claim.statement = "Second wording."
+    claim.save()
+    assert "Second wording." in client.get("/claims/c/").content.decode()
+    assert "Second wording." in client.get("/claims/").content.decode()
+
+
+def test_new_evidence_and_a_removed_original_purge_the_claim_page(client):
+    world = make_world(evidence=0)
+    url = f"/claims/{world.claim.slug}/"
+    assert "No published evidence yet." in client.get(url).content.decode()
+    [item] = archived_evidence(world.claim, 1)
+    assert "No published evidence yet." not in client.get(url).content.decode()
+    source = Source.objects.get(pk=item.source_id)
+    source.online_status = "gone"
+    source.save()
+    assert "The original has been removed." in client.get(url).content.decode()
+
+
+def test_a_conditional_get_is_answered_with_304_until_something_changes(client):
+    claim = ClaimFactory(slug="c")
+    first = client.get("/claims/c/")
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert client.get("/claims/c/", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/claims/c/", headers={"If-Modified-Since": modified}).status_code == 304
+    Claim.objects.get(pk=claim.pk).save()
+    again = client.get("/claims/c/", headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    assert again["ETag"] != etag
+
+
+def test_a_signed_in_person_is_never_served_or_stored_in_the_cache(client, alice):
+    ClaimFactory(slug="c")
+    client.get("/claims/c/")  # an anonymous copy is now cached
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/claims/c/").content.decode()
+    assert "Alice" in page or "alice" in page
+    assert len(queries) > 0
+    anonymous = Client().get("/claims/c/").content.decode()
+    assert "alice" not in anonymous.lower()
+
+
+def test_the_language_switch_works_from_a_cached_page_with_each_readers_token(db):
+    ClaimFactory(slug="c")
+    Client().get("/claims/c/")  # cache the page with someone else's request
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get("/claims/c/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert "placeholder" not in token
+    response = reader.post(
+        "/i18n/setlang/",
+        {"language": "fr", "next": "/claims/c/", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/claims/c/"
+
+
+def test_french_and_english_pages_are_cached_apart(client):
+    ClaimFactory(slug="c")
+    english = client.get("/claims/c/").content.decode()
+    french = client.get("/fr/claims/c/").content.decode()
+    assert '<html lang="en">' in english
+    assert '<html lang="fr">' in french
