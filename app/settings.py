@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "app.public",
     "app.editor",
     "app.api",
+    "app.monitor",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -185,6 +186,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-captures": {"task": "archive.sweep", "schedule": 60.0},
+    "right-of-reply-overdue": {"task": "moderation.mark_no_response", "schedule": 3600.0},
+    "check-links": {"task": "monitor.check_due_sources", "schedule": 900.0},
+    "wayback-witness": {"task": "monitor.wayback_witness", "schedule": 60.0},
 }
 
 # --- Archive --------------------------------------------------------------
@@ -207,6 +211,9 @@ ARCHIVE_STUCK_AFTER = env_int("ARCHIVE_STUCK_AFTER", 3600, minimum=60)
 ARCHIVE_UPLOAD_MAX_BYTES = env_int("ARCHIVE_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
 ARTIFACT_ORIGIN = env_str("ARTIFACT_ORIGIN").rstrip("/")
 WAYBACK_WITNESS = env_bool("WAYBACK_WITNESS", False)
+WAYBACK_SAVE_URL = env_str("WAYBACK_SAVE_URL", "https://web.archive.org/save/")
+WAYBACK_PER_MINUTE = env_int("WAYBACK_PER_MINUTE", 3, minimum=1)
+MONITOR_BATCH = env_int("MONITOR_BATCH", 500, minimum=1)
 
 # --- Storage --------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "archive"))).resolve()
@@ -302,6 +309,8 @@ LOGGING = {
 }
 
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Right of reply: a developer contacted this many days ago without answering is "no response".
+RIGHT_OF_REPLY_DAYS = env_int("RIGHT_OF_REPLY_DAYS", 14, minimum=1)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if not REDIS_URL:
     # django-ratelimit wants a shared cache; local memory is the embedded

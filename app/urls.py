@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("", include("app.accounts.urls")),
     path("", include("app.editor.urls")),
     path("", include("app.moderation.urls")),
+    path("", include("app.monitor.urls")),
     prefix_default_language=False,
 )
 

@@ -2,7 +2,8 @@
 
 - contributor: submits claims, evidence and sources; everything waits for review.
 - editor: logs and edits claims, evidence, entities and sources; still reviewed
-  unless the user also holds ``catalog.publish_directly``.
+  unless the user also holds ``catalog.publish_directly``; may create API
+  tokens and write through the API (``accounts.use_api``).
 - moderator: everything an editor can, plus review, publishing and verdicts.
 - admin: every permission (and Django admin access through is_staff).
 """
@@ -33,6 +34,7 @@ _EDITOR = [
     "catalog.add_tag",
     "archive.add_capture",
     "archive.add_artifact",
+    "accounts.use_api",
 ]
 _MODERATOR = [
     *_EDITOR,

@@ -1,6 +1,34 @@
 """JSON API v1. Read endpoints live in views.py, write endpoints in write.py."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path, re_path
+
+from app.api import exports, views, write
 
 app_name = "api"
-urlpatterns: list[URLPattern | URLResolver] = []
+
+read_patterns: list[URLPattern | URLResolver] = [
+    path("claims", views.claim_list, name="claims"),
+    path("claims/<slug:slug>", views.claim_detail, name="claim"),
+    path("entities/<slug:slug>", views.entity_detail, name="entity"),
+    path("sources/<int:pk>", views.source_detail, name="source"),
+    path("exports/<slug:dataset>.<slug:fmt>", exports.export, name="export"),
+    path("openapi.json", views.openapi, name="openapi"),
+]
+
+# --- Write side: app/api/write.py (token auth) adds its routes here ---------------------
+write_patterns: list[URLPattern | URLResolver] = [
+    path("sources", write.sources_create, name="sources-create"),
+    path("sources/<int:pk>/uploads", write.source_upload, name="source-upload"),
+    path("claims/<slug:slug>/evidence", write.evidence_create, name="claim-evidence-create"),
+    path("claims/<slug:slug>/publish", write.claim_publish, name="claim-publish"),
+    path("claims/<slug:slug>/verdict", write.claim_verdict, name="claim-verdict"),
+    path("evidence/<int:pk>", write.evidence_update, name="evidence-update"),
+]
+# --- End of write side ------------------------------------------------------------------
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *read_patterns,
+    *write_patterns,
+    # Keep last: any other address under /api/v1/ answers a JSON 404.
+    re_path(r"^", views.not_found, name="not-found"),
+]

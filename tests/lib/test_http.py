@@ -587,9 +587,15 @@ STATUSES = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def statuses() -> Iterator[LocalServer]:
-    routes = {path: respond("x", status, headers=h) for path, (status, h, _, _) in STATUSES.items()}
+    # The HTTP-date is computed now, not at import: a long suite would age it.
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    fresh = {"/429d": [("Retry-After", soon)]}
+    routes = {
+        path: respond("x", status, headers=fresh.get(path, h))
+        for path, (status, h, _, _) in STATUSES.items()
+    }
     with serve(routes) as server:
         yield server
 

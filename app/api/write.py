@@ -1,0 +1,253 @@
+"""The write side of the JSON API: the web workspace's operations, for scripts.
+
+Each endpoint runs the same services, forms and permission checks as the
+editor pages, so a token can do exactly what its owner could do in a browser
+(contributions still go to review unless the owner may publish directly).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+
+from app.accounts.models import User
+from app.archive.models import Capture
+from app.archive.services import source_add
+from app.catalog.choices import SourceKind
+from app.catalog.models import Claim, Evidence, Source
+from app.catalog.services import verdict_set
+from app.editor import permissions as perm
+from app.editor.forms import EvidenceEditForm, EvidenceForm, VerdictForm
+from app.editor.queries import sources_with_status
+from app.editor.services import EVIDENCE_FIELDS, capture_upload, claim_publish_now, evidence_add
+from app.editor.services import evidence_update as evidence_update_service
+from app.editor.uploads import ACCEPTED_LABELS, SNIFF_BYTES, sniff
+from app.lib.urls import InvalidURL
+
+from .auth import ApiError, api_write, read_json
+
+CHUNK = 256 * 1024
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _seconds(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def source_json(source: Source) -> dict[str, Any]:
+    return {
+        "id": source.pk,
+        "url": source.url,
+        "normalized_url": source.normalized_url,
+        "kind": source.kind,
+        "title": source.title,
+        "publisher": source.publisher,
+        "published_on": _iso(source.published_on),
+        "cited_by_claims": getattr(source, "n_claims", None),
+        "latest_capture": {
+            "id": getattr(source, "capture_id", None),
+            "status": getattr(source, "capture_status", None),
+            "error_class": getattr(source, "capture_error_class", None) or None,
+        },
+        "api_url": f"/api/v1/sources/{source.pk}",
+    }
+
+
+def evidence_json(item: Evidence) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "claim": item.claim.slug,
+        "state": item.state,
+        "kind": item.kind,
+        "stance": item.stance,
+        "summary": item.summary,
+        "quote": item.quote,
+        "locator": item.locator,
+        "time_start": _seconds(item.time_start),
+        "time_end": _seconds(item.time_end),
+        "source": source_json(sources_with_status().get(pk=item.source_id)),
+    }
+
+
+def claim_json(claim: Claim) -> dict[str, Any]:
+    return {
+        "slug": claim.slug,
+        "statement": claim.statement,
+        "state": claim.state,
+        "verdict": claim.verdict,
+        "evidence_strength": claim.evidence_strength,
+        "published_at": _iso(claim.published_at),
+        "api_url": f"/api/v1/claims/{claim.slug}",
+    }
+
+
+def _form_data(body: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, str]:
+    """JSON fields as form data: strings and numbers only, no unknown names."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        fields = {name: ["Unknown field."] for name in unknown[:20]}
+        raise ApiError(400, "invalid", "The body has unknown fields.", fields)
+    data: dict[str, str] = {}
+    for name, value in body.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ApiError(400, "invalid", "Invalid fields.", {name: ["Give a string."]})
+        data[name] = str(value)
+    return data
+
+
+def _invalid(form: forms.Form) -> ApiError:
+    fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+    return ApiError(400, "invalid", "Some fields are invalid.", fields)
+
+
+@api_write("POST")
+def sources_create(request: HttpRequest) -> JsonResponse:
+    """POST /api/v1/sources {"url": ...}: 201 with a new source, 200 with a known one."""
+    perm.require(request.user, "catalog.add_source")
+    body = _form_data(read_json(request), ("url", "kind"))
+    kind = body.get("kind", "")
+    if kind and kind not in SourceKind.values:
+        raise ApiError(400, "invalid", "Unknown source kind.", {"kind": list(SourceKind.values)})
+    if not body.get("url"):
+        raise ApiError(400, "invalid", "Give the address.", {"url": ["This field is required."]})
+    try:
+        result = source_add(url=body["url"], actor=_user(request), kind=kind)
+    except InvalidURL as exc:
+        raise ApiError(400, "invalid", "The address is not valid.", {"url": [str(exc)]}) from None
+    data = source_json(sources_with_status().get(pk=result.source.pk))
+    data["created"] = result.created
+    return JsonResponse(data, status=201 if result.created else 200)
+
+
+@api_write("POST")
+def evidence_create(request: HttpRequest, slug: str) -> JsonResponse:
+    """POST /api/v1/claims/{slug}/evidence: cite a source on a claim."""
+    claim = perm.access_claim(request.user, slug)
+    if not perm.can_add_evidence(request.user, claim):
+        raise ApiError(403, "forbidden", "You cannot add evidence to this claim.")
+    form = EvidenceForm(_form_data(read_json(request), tuple(EvidenceForm.base_fields)))
+    if not form.is_valid():
+        raise _invalid(form)
+    try:
+        result = evidence_add(claim=claim, actor=_user(request), **form.cleaned_data)
+    except InvalidURL as exc:
+        raise ApiError(400, "invalid", "The address is not valid.", {"url": [str(exc)]}) from None
+    return JsonResponse(evidence_json(result.evidence), status=201)
+
+
+@api_write("PATCH")
+def evidence_update(request: HttpRequest, pk: int) -> JsonResponse:
+    """PATCH /api/v1/evidence/{id}: change some fields of an evidence item."""
+    item = perm.access_evidence(request.user, pk, write=True)
+    current = {name: getattr(item, name) for name in EVIDENCE_FIELDS}
+    current = {k: ("" if v is None else str(v)) for k, v in current.items()}
+    form = EvidenceEditForm({**current, **_form_data(read_json(request), EVIDENCE_FIELDS)})
+    if not form.is_valid():
+        raise _invalid(form)
+    item = evidence_update_service(item=item, actor=_user(request), **form.cleaned_data)
+    return JsonResponse(evidence_json(item))
+
+
+@api_write("POST")
+def claim_publish(request: HttpRequest, slug: str) -> JsonResponse:
+    """POST /api/v1/claims/{slug}/publish (needs "publish directly")."""
+    claim = perm.access_claim(request.user, slug)
+    if not perm.can_publish(request.user, claim):
+        raise ApiError(403, "forbidden", "Publishing needs the “publish directly” permission.")
+    return JsonResponse(claim_json(claim_publish_now(claim=claim, actor=_user(request))))
+
+
+@api_write("POST")
+def claim_verdict(request: HttpRequest, slug: str) -> JsonResponse:
+    """POST /api/v1/claims/{slug}/verdict {"verdict", "note", "strength"?} (moderators)."""
+    claim = perm.access_claim(request.user, slug)
+    perm.require(request.user, perm.SET_VERDICT)
+    form = VerdictForm(_form_data(read_json(request), ("verdict", "note", "strength")))
+    if not form.is_valid():
+        raise _invalid(form)
+    data = form.cleaned_data
+    verdict_set(claim=claim, verdict=data["verdict"], note=data["note"], actor=_user(request),
+                strength=data["strength"] or None)  # fmt: skip
+    claim.refresh_from_db()
+    return JsonResponse(claim_json(claim))
+
+
+@api_write("POST")
+def source_upload(request: HttpRequest, pk: int) -> JsonResponse:
+    """POST /api/v1/sources/{id}/uploads: the raw file as the body (any Content-Type;
+    the type is read from the file's first bytes)."""
+    perm.require(request.user, perm.UPLOAD)
+    source = Source.objects.filter(pk=pk).first()
+    if source is None:
+        raise ApiError(404, "not_found", "No such source.")
+    limit = settings.ARCHIVE_UPLOAD_MAX_BYTES
+    length = _length(request)
+    if length > limit:
+        raise ApiError(413, "too_large", f"Uploads are limited to {limit} bytes.")
+    name = str(request.GET.get("filename", "upload"))[:200] or "upload"
+    with tempfile.NamedTemporaryFile(prefix="trainedon-upload-") as handle:
+        received = 0
+        while received < length:  # the body is read in chunks, never whole into memory
+            chunk = request.read(min(CHUNK, length - received))
+            if not chunk:
+                break
+            received += len(chunk)
+            handle.write(chunk)
+        handle.flush()
+        handle.seek(0)
+        filetype = sniff(handle.read(SNIFF_BYTES))
+        if filetype is None:
+            raise ApiError(415, "unsupported_media_type", f"Accepted: {ACCEPTED_LABELS}.")
+        capture = capture_upload(
+            source=source, actor=_user(request), filetype=filetype, filename=name, path=handle.name
+        )
+    return JsonResponse(_capture_json(capture), status=201)
+
+
+def _length(request: HttpRequest) -> int:
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        length = int(raw)
+    except ValueError:
+        raise ApiError(400, "invalid", "Content-Length is not a number.") from None
+    if length <= 0:
+        message = "The body is empty: send the file as the body, with its Content-Length."
+        raise ApiError(400, "invalid", message)
+    return length
+
+
+def _capture_json(capture: Capture) -> dict[str, Any]:
+    return {
+        "id": capture.pk,
+        "source": capture.source_id,
+        "origin": capture.origin,
+        "status": capture.status,
+        "manifest_sha256": capture.manifest_sha256,
+        "artifacts": [
+            {
+                "name": a.name,
+                "kind": a.kind,
+                "media_type": a.media_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "how": a.how,
+            }
+            for a in capture.artifacts.order_by("id")
+        ],
+    }

@@ -1,0 +1,278 @@
+"""OpenAPI description of the write side (merged by app/api/openapi.py).
+
+Kept beside write.py so a change to an endpoint and to its description land
+together. Every operation needs a personal token: ``Authorization: Bearer
+<token>`` (``Token <token>`` works too).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.archive.models import ArtifactKind, CaptureOrigin, CaptureStatus, ErrorClass
+from app.catalog.choices import (
+    EvidenceKind,
+    PublicationState,
+    SourceKind,
+    Stance,
+    Strength,
+    Verdict,
+)
+
+STR: dict[str, Any] = {"type": "string"}
+INT: dict[str, Any] = {"type": "integer"}
+SHA256: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+TIME: dict[str, Any] = {
+    "anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}],
+    "description": 'Seconds (75), or "01:15", or "1:02:03".',
+}
+
+
+def _enum(choices: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": [str(v) for v in choices.values]}
+
+
+def _null(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "required": required or list(props)}
+
+
+def _json(name: str, text: str) -> dict[str, Any]:
+    return {"description": text, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    text = {
+        "400": "Invalid JSON or invalid fields (see error.fields).",
+        "401": "No token, or a malformed, unknown or revoked one, or a deactivated account.",
+        "403": "The token's owner may not do this.",
+        "404": "No such item, or one the token's owner may not see.",
+        "413": "The body is too large.",
+        "415": "Not JSON, or (uploads) not an accepted file type.",
+        "429": "Rate limited; see Retry-After.",
+    }
+    return {code: _json("WriteError", text[code]) for code in codes}
+
+
+COMMON = ("400", "401", "403", "413", "429")
+SECURITY: list[dict[str, list[str]]] = [{"token": []}]
+
+WRITE_SECURITY_SCHEMES: dict[str, Any] = {
+    "token": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal token from /accounts/tokens/ (editors only), "
+        "sent as 'Authorization: Bearer <token>'.",
+    }
+}
+
+_SOURCE = _object(
+    {
+        "id": INT,
+        "url": STR,
+        "normalized_url": STR,
+        "kind": _enum(SourceKind),
+        "title": STR,
+        "publisher": STR,
+        "published_on": _null({"type": "string", "format": "date"}),
+        "cited_by_claims": INT,
+        "latest_capture": _object(
+            {
+                "id": _null(INT),
+                "status": _null(_enum(CaptureStatus)),
+                "error_class": _null(_enum(ErrorClass)),
+            }
+        ),
+        "api_url": STR,
+    }
+)
+_EVIDENCE_FIELDS = {
+    "kind": _enum(EvidenceKind),
+    "stance": _enum(Stance),
+    "summary": {"type": "string", "maxLength": 5000},
+    "quote": {"type": "string", "maxLength": 5000},
+    "locator": {"type": "string", "maxLength": 200},
+    "time_start": TIME,
+    "time_end": TIME,
+}
+
+WRITE_SCHEMAS: dict[str, Any] = {
+    "WriteError": _object(
+        {
+            "error": _object(
+                {
+                    "status": INT,
+                    "code": STR,
+                    "message": STR,
+                    "fields": {"type": "object", "additionalProperties": {"type": "array"}},
+                },
+                required=["status", "code", "message"],
+            )
+        }
+    ),
+    "SourceWrite": _object(
+        {"url": {"type": "string", "maxLength": 2000}, "kind": _enum(SourceKind)}, ["url"]
+    ),
+    "SourceWritten": {"allOf": [_SOURCE, _object({"created": {"type": "boolean"}})]},
+    "SourceState": _SOURCE,
+    "EvidenceWrite": _object(
+        {"url": STR, "source_kind": _enum(SourceKind), **_EVIDENCE_FIELDS},
+        ["url", "kind", "stance", "summary"],
+    ),
+    "EvidencePatch": _object(_EVIDENCE_FIELDS, []),
+    "EvidenceWritten": _object(
+        {
+            "id": INT,
+            "claim": STR,
+            "state": _enum(PublicationState),
+            **_EVIDENCE_FIELDS,
+            "time_start": _null({"type": "number"}),
+            "time_end": _null({"type": "number"}),
+            "source": _ref("SourceState"),
+        }
+    ),
+    "VerdictWrite": _object(
+        {"verdict": _enum(Verdict), "note": STR, "strength": _enum(Strength)},
+        ["verdict", "note"],
+    ),
+    "ClaimState": _object(
+        {
+            "slug": STR,
+            "statement": STR,
+            "state": _enum(PublicationState),
+            "verdict": _enum(Verdict),
+            "evidence_strength": _enum(Strength),
+            "published_at": _null({"type": "string", "format": "date-time"}),
+            "api_url": STR,
+        }
+    ),
+    "CaptureUploaded": _object(
+        {
+            "id": INT,
+            "source": INT,
+            "origin": _enum(CaptureOrigin),
+            "status": _enum(CaptureStatus),
+            "manifest_sha256": SHA256,
+            "artifacts": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": STR,
+                        "kind": _enum(ArtifactKind),
+                        "media_type": STR,
+                        "size": INT,
+                        "sha256": SHA256,
+                        "how": STR,
+                    }
+                ),
+            },
+        }
+    ),
+}
+
+SLUG = _path("slug", STR)
+WRITE_PATHS: dict[str, dict[str, Any]] = {
+    "/sources": {
+        "post": {
+            "operationId": "addSource",
+            "summary": "Add a source by address; a known address returns the existing source",
+            "description": "The address is normalized (tracking parameters dropped), so a "
+            "variant of a known address finds it (200). A new source is created and its "
+            "first capture queued (201).",
+            "security": SECURITY,
+            "requestBody": _body("SourceWrite"),
+            "responses": {
+                "200": _json("SourceWritten", "The existing source."),
+                "201": _json("SourceWritten", "A new source, queued for archiving."),
+                **_errors(*COMMON),
+            },
+        }
+    },
+    "/sources/{id}/uploads": {
+        "post": {
+            "operationId": "uploadCapture",
+            "summary": "Upload your own copy of a source as a new capture (origin: upload)",
+            "description": "The body is the file itself. Its type is read from its first bytes "
+            "(PNG, JPEG, WebP, PDF, HTML, MP4, WebM), not from Content-Type. Name it with "
+            "?filename=.",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "requestBody": {
+                "required": True,
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            },
+            "responses": {
+                "201": _json("CaptureUploaded", "The new capture and its hashed files."),
+                **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+    "/claims/{slug}/evidence": {
+        "post": {
+            "operationId": "addEvidence",
+            "summary": "Cite a source on a claim (the source is found or created)",
+            "description": "Evidence waits for review unless the token's owner may publish "
+            "directly; on a draft claim it stays a draft until the claim is submitted.",
+            "security": SECURITY,
+            "parameters": [SLUG],
+            "requestBody": _body("EvidenceWrite"),
+            "responses": {
+                "201": _json("EvidenceWritten", "The new evidence item."),
+                **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+    "/claims/{slug}/publish": {
+        "post": {
+            "operationId": "publishClaim",
+            "summary": "Publish a claim and its unreviewed evidence (publish directly)",
+            "security": SECURITY,
+            "parameters": [SLUG],
+            "responses": {
+                "200": _json("ClaimState", "The published claim."),
+                **_errors(*COMMON, "404"),
+            },
+        }
+    },
+    "/claims/{slug}/verdict": {
+        "post": {
+            "operationId": "setVerdict",
+            "summary": "Set a claim's verdict with a public note (moderators)",
+            "security": SECURITY,
+            "parameters": [SLUG],
+            "requestBody": _body("VerdictWrite"),
+            "responses": {
+                "200": _json("ClaimState", "The claim with its new verdict."),
+                **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+    "/evidence/{id}": {
+        "patch": {
+            "operationId": "updateEvidence",
+            "summary": "Change some fields of an evidence item",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "requestBody": _body("EvidencePatch"),
+            "responses": {
+                "200": _json("EvidenceWritten", "The evidence item."),
+                **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+}

@@ -1,0 +1,120 @@
+"""Reads for the workspace: every list is a fixed number of queries (no N+1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from app.archive.models import Capture, CaptureStatus
+from app.catalog.choices import PublicationState
+from app.catalog.models import Claim, Entity, Evidence, Source
+
+DASHBOARD_LIMIT = 50
+
+
+def sources_with_status() -> QuerySet[Source]:
+    """Sources annotated with their latest capture and how many claims cite them.
+
+    ``capture_id``, ``capture_status``, ``capture_error_class``,
+    ``capture_error_text``, ``capture_origin`` (all None without a capture)
+    and ``n_claims``.
+    """
+    latest = Capture.objects.filter(source=OuterRef("pk")).order_by("-created_at", "-id")
+    citing = (
+        Evidence.objects.filter(source=OuterRef("pk"))
+        .order_by()
+        .values("source")
+        .annotate(n=Count("claim", distinct=True))
+        .values("n")
+    )
+    return Source.objects.annotate(
+        capture_id=Subquery(latest.values("id")[:1]),
+        capture_status=Subquery(latest.values("status")[:1]),
+        capture_error_class=Subquery(latest.values("error_class")[:1]),
+        capture_error_text=Subquery(latest.values("error_text")[:1]),
+        capture_origin=Subquery(latest.values("origin")[:1]),
+        n_claims=Coalesce(Subquery(citing, output_field=IntegerField()), Value(0)),
+    )
+
+
+def evidence_for_claim(claim: Claim, user: Any) -> QuerySet[Evidence]:
+    """The evidence of a claim that ``user`` may see, with source and archive status."""
+    from app.editor.permissions import EDIT_ANY_EVIDENCE, sees_all_drafts
+
+    items = Evidence.objects.filter(claim=claim)
+    if not (user.has_perm(EDIT_ANY_EVIDENCE) or sees_all_drafts(user)):
+        items = items.filter(Q(state=PublicationState.PUBLISHED) | Q(added_by=user))
+    return items.select_related("added_by").prefetch_related(
+        Prefetch("source", queryset=sources_with_status())
+    )
+
+
+def claim_for_editing() -> QuerySet[Claim]:
+    entities = Entity.objects.select_related("developer")
+    return Claim.objects.select_related("created_by").prefetch_related(
+        Prefetch("models_named", queryset=entities), Prefetch("content_named", queryset=entities)
+    )
+
+
+def my_claims(user: Any, *states: str) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(created_by=user, state__in=states)
+        .annotate(n_evidence=Count("evidence"))
+        .order_by("-updated_at", "-id")[:DASHBOARD_LIMIT]
+    )
+
+
+def my_evidence(user: Any, *states: str) -> QuerySet[Evidence]:
+    return (
+        Evidence.objects.filter(added_by=user, state__in=states)
+        .select_related("claim", "source")
+        .order_by("-updated_at", "-id")[:DASHBOARD_LIMIT]
+    )
+
+
+DECIDED = Q(state__in=[PublicationState.REJECTED, PublicationState.WITHDRAWN]) | (
+    Q(state=PublicationState.DRAFT) & ~Q(state_reason="")
+)
+
+
+def my_decisions_claims(user: Any) -> QuerySet[Claim]:
+    """My claims a moderator decided on: rejected, withdrawn, or sent back with a reason."""
+    return Claim.objects.filter(DECIDED, created_by=user).order_by("-updated_at", "-id")[
+        :DASHBOARD_LIMIT
+    ]
+
+
+def my_decisions_evidence(user: Any) -> QuerySet[Evidence]:
+    return (
+        Evidence.objects.filter(DECIDED, added_by=user)
+        .select_related("claim")
+        .order_by("-updated_at", "-id")[:DASHBOARD_LIMIT]
+    )
+
+
+def my_sources(user: Any) -> QuerySet[Source]:
+    return (
+        sources_with_status().filter(added_by=user).order_by("-created_at", "-id")[:DASHBOARD_LIMIT]
+    )
+
+
+def failed_sources(user: Any, *, everyone: bool) -> QuerySet[Source]:
+    """Sources whose latest capture failed: mine, or everyone's for those who may retry."""
+    sources = sources_with_status().filter(capture_status=CaptureStatus.FAILED)  # type: ignore[misc]
+    if not everyone:
+        sources = sources.filter(added_by=user)
+    return sources.order_by("-updated_at", "-id")[:DASHBOARD_LIMIT]
+
+
+def entity_search(query: str, *, kind: str = "", limit: int = 10) -> list[Entity]:
+    words = query.replace("\x00", "").strip()[:100]
+    if not words:
+        return []
+    found = Entity.objects.select_related("developer").filter(
+        Q(name__icontains=words) | Q(slug__icontains=words.replace(" ", "-"))
+    )
+    if kind:
+        found = found.filter(kind=kind)
+    return list(found.order_by("name")[:limit])
