@@ -118,6 +118,8 @@ class CaptureWarc:
             warc_headers_dict=dict(warc_headers),
         )
         response = self._response(hop.url, hop.status, hop.reason, hop.headers, hop.raw_body)
+        if hop.truncated:  # a video's first bytes only: the media step keeps the file
+            warc_headers["WARC-Truncated"] = "length"
         for name, value in warc_headers.items():
             response.rec_headers.replace_header(name, value)
         self.writer.write_request_response_pair(request, response)

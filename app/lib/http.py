@@ -730,7 +730,8 @@ class FetchResult:
 
     ``hops[-1]`` is the final exchange; ``hops[:-1]`` are the redirects,
     complete (headers and raw body) so a WARC can record them too.
-    ``truncated`` is only ever True for ``fetch_conditional``'s GET peek.
+    ``truncated`` is only True for ``fetch_conditional``'s GET peek and a
+    ``media_peek`` fetch of a video.
     """
 
     url: str
@@ -918,6 +919,7 @@ class _Options:
     allow_hosts: list[str]
     ssl_context: ssl.SSLContext | None
     truncate_ok: bool = False
+    media_peek: bool = False
 
     def timeout(self) -> httpx.Timeout:
         return httpx.Timeout(
@@ -974,7 +976,12 @@ def _exchange(
         location = response.headers.get("location")
         is_redirect = response.status_code in REDIRECT_STATUSES and location is not None
         cap = min(opts.max_bytes, REDIRECT_BODY_CAP) if is_redirect else opts.max_bytes
-        body = _read_body(response, cap, opts.truncate_ok)
+        truncate = opts.truncate_ok
+        if opts.media_peek and not is_redirect and _is_media(response.headers.get("content-type")):
+            # Video and playlists are downloaded by the media step; the page
+            # fetch keeps only their first bytes instead of failing on size.
+            cap, truncate = min(cap, MEDIA_PEEK_BYTES), True
+        body = _read_body(response, cap, truncate)
     finally:
         response.close()
     return Hop(
@@ -994,6 +1001,18 @@ def _exchange(
         truncated=body.truncated,
         location=location if is_redirect else None,
     )
+
+
+MEDIA_PEEK_BYTES = 1024 * 1024
+_MEDIA_TYPES = ("video/", "audio/")
+_PLAYLIST_TYPES = frozenset(
+    {"application/vnd.apple.mpegurl", "application/x-mpegurl", "audio/mpegurl", "audio/x-mpegurl"}
+)
+
+
+def _is_media(content_type: str | None) -> bool:
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return kind.startswith(_MEDIA_TYPES) and kind not in _PLAYLIST_TYPES
 
 
 def _redirect_target(hop: Hop) -> httpx.URL:
@@ -1102,8 +1121,13 @@ def fetch(
     max_redirects: int = 10,
     allow_hosts: Iterable[str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    media_peek: bool = False,
 ) -> FetchResult:
     """Fetch ``url`` safely and completely; see the module docstring for the guarantees.
+
+    With ``media_peek``, a video or audio response (not a playlist) is read
+    only up to ``MEDIA_PEEK_BYTES`` and marked ``truncated`` instead of
+    raising `TooLarge`: the media step downloads such files itself.
 
     ``None`` arguments take the ``ARCHIVE_*`` settings (read at call time).
     ``total_timeout`` is wall-clock for the whole fetch, redirects included.
@@ -1122,7 +1146,7 @@ def fetch(
         allow_hosts,
         ssl_context,
     )
-    return _run(url, opts)
+    return _run(url, replace(opts, media_peek=media_peek))
 
 
 # Statuses after which a HEAD is retried as GET: servers that mishandle HEAD.

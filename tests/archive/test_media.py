@@ -6,6 +6,7 @@ server of the HLS test counts its TCP connections to prove none arrived.
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 from collections.abc import Iterator
@@ -116,6 +117,24 @@ def test_a_direct_video_file_is_archived_with_its_duration_and_size(site: LocalS
     assert {"info_json", "thumbnail", "contact_sheet", "manifest"} <= kinds
     manifest = json.loads(_read(capture.artifacts.get(kind="manifest")))
     assert "video.mp4" in {entry["name"] for entry in manifest["artifacts"]}
+
+
+def test_a_video_larger_than_the_page_cap_is_still_archived_whole(
+    site: LocalServer, settings: Any
+) -> None:
+    """The page fetch keeps a video's first bytes (WARC-Truncated); the media step the file."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    settings.ARCHIVE_MAX_BYTES = 4096  # far below the clip, far below the media cap
+    capture = capture_of(site.url_for("/clip.mp4"))
+    assert capture.status == "succeeded", capture.error_text
+    video = video_of(capture)
+    assert video.size > 4096
+    assert_clip(video)
+    warc = capture.artifacts.get(kind="warc")
+    records = list(ArchiveIterator(io.BytesIO(_read(warc))))
+    response = next(r for r in records if r.rec_type == "response")
+    assert response.rec_headers.get_header("WARC-Truncated") == "length"
 
 
 def _read(artifact: Artifact) -> bytes:

@@ -122,7 +122,7 @@ def build_warc(result: FetchResult, capture_id: int) -> bytes:
 def run(ctx: CaptureContext) -> StepOutcome:
     capture = ctx.capture
     try:
-        result = fetch(capture.requested_url)
+        result = fetch(capture.requested_url, media_peek=True)
     except FetchError as exc:
         _record_failure(ctx, exc)
         retry_after = getattr(exc, "retry_after", None)
