@@ -8,21 +8,14 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-import nh3
 from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
-from markdown_it import MarkdownIt
 
 from app.catalog.choices import Verdict
 from app.catalog.models import Claim
-
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-ALLOWED_TAGS = {
-    "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr",
-    "h3", "h4", "h5", "h6",
-}  # fmt: skip
+from app.lib.markdown import render_markdown
 
 # ClaimReview's numeric scale: 1 (false) to 5 (true); the label rides in alternateName.
 RATING = {
@@ -36,16 +29,8 @@ RATING = {
 
 
 def markdown(text: str) -> SafeString:
-    """Markdown with raw HTML disabled, then sanitized: nothing a reader can inject runs."""
-    rendered = _MARKDOWN.render(text or "")
-    clean = nh3.clean(
-        rendered,
-        tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
-    )
-    return mark_safe(clean)  # noqa: S308 (sanitized by nh3 just above)
+    """Markdown with raw HTML disabled, then sanitized: the editor's preview renderer."""
+    return render_markdown(text)
 
 
 def timecode(seconds: Decimal | float | None) -> str:

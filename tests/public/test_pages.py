@@ -135,7 +135,7 @@ def test_the_summary_is_markdown_without_any_html_a_writer_could_inject(client):
     page = text(client.get(f"/claims/{claim.slug}/"))
     page = page[page.index('class="summary"') : page.index('id="evidence-heading"')]
     assert "<strong>Bold</strong>" in page
-    assert '<a href="https://example.org" rel="nofollow noopener noreferrer">link</a>' in page
+    assert '<a href="https://example.org" rel="nofollow noopener noreferrer ugc">link</a>' in page
     assert "<script>alert" not in page
     assert 'href="javascript' not in page
     assert "<img" not in page
