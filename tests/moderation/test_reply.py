@@ -126,3 +126,11 @@ def test_only_moderators_keep_the_right_of_reply(alice):
         f"/moderation/claims/{claim.pk}/reply/", {"response": "declined"}
     )
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_no_response_without_a_contact_date_never_says_not_contacted():
+    claim = ClaimFactory(developer_response="no_response", developer_contacted_on=None)
+    html = render_to_string("moderation/_reply_status.html", {"claim": claim})
+    assert "The developer has not responded." in html
+    assert "not been contacted" not in html
