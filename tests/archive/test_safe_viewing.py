@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from django.db import connections
 from django.urls import reverse
 
 from app.archive.models import CaptureStatus
+from tests.browser import SCREENSHOTS as SHOTS
+from tests.browser import chromium
 from tests.factories import EvidenceFactory
 from tests.lib.servers import respond, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
 def reader_page(live_server):
     """A reader's Chromium, closed before the live server stops."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop shares this thread
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    with chromium() as browser:
         context = browser.new_context(accept_downloads=True)
         yield context.new_page()
-        browser.close()
-        # ORM calls made while Playwright's loop ran used a connection of their own
-        # (connections are context-local); close it so the test database can be dropped.
-        connections.close_all()
 
 
 def test_a_script_in_an_archived_page_never_runs_on_the_site(

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from app.archive.models import CaptureStatus
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Evidence, Source
+from tests.browser import chromium, screenshot
 from tests.conftest import PASSWORD
 from tests.factories import EntityFactory
 from tests.lib.servers import LocalServer, serve
@@ -26,18 +26,7 @@ from tests.lib.servers import LocalServer, serve
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-results" / "screenshots"
 PAGES = Path(__file__).resolve().parent / "pages"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FINAL = re.compile(r"^(succeeded|partial)$")
 TITLES = ("Sora appears to know Minecraft", "Twitch streamers spot their own overlays in AI video")
 ARCHIVE_WAIT_MS = 90_000
@@ -50,19 +39,8 @@ STEP_WAIT_MS = 30_000
 def browser(live_server: Any) -> Iterator[Any]:
     """Chromium, closed before the live server stops: its keep-alive connections would
     otherwise hold server threads, and their database connections, past the test."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-        # ORM calls made while Playwright's loop runs use their own connection
-        # (Django's connections are context-local); close it, or PostgreSQL
-        # refuses to drop the test database at the end of the session.
-        connections.close_all()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -79,10 +57,8 @@ def worker(start_worker: Callable[..., Any], pages_server: LocalServer) -> Any:
 
 
 def shooter(test: str) -> Callable[[Any, str], None]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-
     def shot(page: Any, step: str) -> None:
-        page.screenshot(path=str(SHOTS / f"{test}-{step}.png"), full_page=True)
+        screenshot(page, test, step)
 
     return shot
 

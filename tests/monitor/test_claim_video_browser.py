@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,35 +12,20 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; the ORM must still work here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
+from tests.browser import chromium, screenshot
 from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
 from tests.lib.servers import LocalServer
 from tests.monitor.conftest import run_capture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with chromium(["--autoplay-policy=no-user-gesture-required"]) as launched:
+        yield launched
 
 
 def test_the_claim_page_cues_the_archived_video_and_shows_its_frames(
@@ -67,6 +51,5 @@ def test_the_claim_page_cues_the_archived_video_and_shows_its_frames(
         "sel => [...document.querySelectorAll(sel)].every(i => i.complete && i.naturalWidth === 320)",
         arg=f"#video-evidence-{item.pk} .frames img",
     )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-claim.png"), full_page=True)
+    screenshot(page, request.node.name, "claim")
     page.close()
