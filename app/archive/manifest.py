@@ -20,7 +20,8 @@ MANIFEST_VERSION = "trainedon-capture/1"
 MANIFEST_STEP = "manifest"
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_utc(value: datetime | None) -> str | None:
+    """A UTC moment as ISO 8601 ending in Z, the one spelling of every manifest."""
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -46,8 +47,8 @@ def build_manifest(capture: Capture) -> dict[str, Any]:
             "status": s.status,
             "tool": s.tool,
             "tool_version": s.tool_version,
-            "started_at": _iso(s.started_at),
-            "finished_at": _iso(s.finished_at),
+            "started_at": iso_utc(s.started_at),
+            "finished_at": iso_utc(s.finished_at),
             "error_class": s.error_class,
         }
         for s in capture.steps.exclude(name=MANIFEST_STEP)
@@ -59,8 +60,8 @@ def build_manifest(capture: Capture) -> dict[str, Any]:
         "final_url": capture.final_url,
         "http_status": capture.http_status,
         "redirect_chain": capture.redirect_chain,
-        "started_at": _iso(capture.started_at),
-        "finished_at": _iso(capture.finished_at),
+        "started_at": iso_utc(capture.started_at),
+        "finished_at": iso_utc(capture.finished_at),
         "origin": capture.origin,
         "tool_versions": capture.tool_versions,
         "steps": steps,

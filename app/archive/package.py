@@ -30,9 +30,10 @@ from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
-from app.archive.manifest import MANIFEST_NAME, canonical_json
+from app.archive.manifest import MANIFEST_NAME, canonical_json, iso_utc
 from app.archive.models import Artifact, Capture, CaptureStatus
-from app.archive.verify import Problem, check_manifest, hash_stream
+from app.archive.storage import sha256_stream
+from app.archive.verify import Problem, check_manifest
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Evidence, Source
 
@@ -85,10 +86,6 @@ def member_path(artifact: Artifact) -> str:
     return f"captures/{artifact.capture_id}/{artifact.name}"
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def package_manifest(plan: PackagePlan, *, generated_at: datetime) -> dict[str, Any]:
     claim = plan.claim
     by_capture: dict[int, list[int]] = {}
@@ -96,7 +93,7 @@ def package_manifest(plan: PackagePlan, *, generated_at: datetime) -> dict[str, 
         by_capture.setdefault(capture.source_id, []).append(capture.pk)
     return {
         "format": PACKAGE_FORMAT,
-        "generated_at": _iso(generated_at),
+        "generated_at": iso_utc(generated_at),
         "site": settings.SITE_URL,
         "claim": {
             "slug": claim.slug,
@@ -122,7 +119,7 @@ def _evidence(item: Evidence) -> dict[str, Any]:
         "locator": item.locator,
         "time_start": str(item.time_start) if item.time_start is not None else None,
         "time_end": str(item.time_end) if item.time_end is not None else None,
-        "cited_at": _iso(item.created_at),
+        "cited_at": iso_utc(item.created_at),
     }
 
 
@@ -133,8 +130,8 @@ def _source(source: Source, capture_ids: list[int]) -> dict[str, Any]:
         "normalized_url": source.normalized_url,
         "title": source.title,
         "online_status": source.online_status,
-        "gone_since": _iso(source.gone_since),
-        "last_changed_at": _iso(source.last_changed_at),
+        "gone_since": iso_utc(source.gone_since),
+        "last_changed_at": iso_utc(source.last_changed_at),
         "captures": capture_ids,
     }
 
@@ -147,8 +144,8 @@ def _capture(capture: Capture) -> dict[str, Any]:
         "origin": capture.origin,
         "requested_url": capture.requested_url,
         "final_url": capture.final_url,
-        "started_at": _iso(capture.started_at),
-        "finished_at": _iso(capture.finished_at),
+        "started_at": iso_utc(capture.started_at),
+        "finished_at": iso_utc(capture.finished_at),
         "manifest_sha256": capture.manifest_sha256,
         "wayback_url": capture.wayback_url,
     }
@@ -254,7 +251,7 @@ class _Member:
 def _member_hash(archive: zipfile.ZipFile, name: str) -> tuple[str, int] | str:
     try:
         with archive.open(name) as handle:
-            return hash_stream(handle)
+            return sha256_stream(handle)
     except KeyError:
         return "missing from the package"
     except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a bad CRC lands here

@@ -40,6 +40,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from app.archive.browser import BrowserProvider
+from app.archive.manifest import iso_utc
 from app.archive.models import Capture, CaptureStatus, CaptureStep, ErrorClass, StepStatus
 from app.archive.services import ring
 from app.archive.steps import STEPS
@@ -228,16 +229,12 @@ def _clear_leftovers(ctx: CaptureContext) -> None:
         capture.save(update_fields=["manifest_sha256", "text_sha256"])
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def _log_entry(ctx: CaptureContext, outcome: str, error: StepFailed | None) -> dict[str, Any]:
     return {
         "attempt": ctx.capture.attempts,
         "worker": ctx.token,
-        "started_at": _iso(ctx.capture.started_at),
-        "finished_at": _iso(timezone.now()),
+        "started_at": iso_utc(ctx.capture.started_at),
+        "finished_at": iso_utc(timezone.now()),
         "outcome": outcome,
         "error_class": error.error_class if error else "",
         "error_text": error.message[:500] if error else "",
@@ -375,7 +372,7 @@ def _settle_stuck(capture_id: int, now: datetime, cutoff: datetime, limit: int) 
         entry = {
             "attempt": capture.attempts,
             "worker": capture.worker,
-            "started_at": _iso(capture.started_at),
+            "started_at": iso_utc(capture.started_at),
             "finished_at": None,
             "outcome": "lost",
             "error_class": ErrorClass.TIMEOUT,

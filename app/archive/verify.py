@@ -8,7 +8,6 @@ later ``verify_archive --package FILE.zip`` can feed it from a zip.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from django.core.files.storage import Storage, default_storage
 
 from app.archive.manifest import MANIFEST_NAME
 from app.archive.models import Artifact, Capture
-from app.archive.storage import CHUNK
+from app.archive.storage import rehash, sha256_stream
 
 Opener = Callable[[str], IO[bytes]]
 
@@ -34,18 +33,10 @@ class Problem:
         return f"{where}: {self.name}: {self.message}"
 
 
-def hash_stream(handle: IO[bytes]) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    for chunk in iter(lambda: handle.read(CHUNK), b""):
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def _hash_named(open_file: Opener, name: str) -> tuple[str, int] | str:
     try:
         with open_file(name) as handle:
-            return hash_stream(handle)
+            return sha256_stream(handle)
     except (FileNotFoundError, KeyError, OSError) as exc:
         return f"missing or unreadable ({type(exc).__name__})"
 
@@ -84,8 +75,7 @@ def _artifact_problems(
 ) -> Iterator[Problem]:
     for artifact in artifacts:
         try:
-            with storage.open(artifact.storage_key, "rb") as handle:
-                sha, size = hash_stream(handle)
+            sha, size = rehash(artifact, storage)
         except (FileNotFoundError, OSError) as exc:
             yield Problem(capture.pk, artifact.name, f"stored file missing ({type(exc).__name__})")
             continue

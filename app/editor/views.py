@@ -36,7 +36,6 @@ from app.editor.forms import (
 from app.editor.history import history_entries
 from app.lib.markdown import render_markdown
 from app.lib.urls import InvalidURL
-from app.moderation.services import decisions_for
 
 # --- Dashboard ------------------------------------------------------------------
 
@@ -54,7 +53,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "decided_evidence": q.my_decisions_evidence(user),
         "sources": q.my_sources(user),
         "failed": q.failed_sources(user, everyone=user.has_perm(perm.RETRY)),
-        "decision_log": decisions_for(user),
     }
     return render(request, "editor/dashboard.html", context)
 

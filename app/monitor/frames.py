@@ -44,25 +44,21 @@ class RangePlan:
     problem: str
 
 
-def _tc(seconds: float) -> str:
-    return format_timecode(Decimal(str(round(seconds, 3))))
-
-
 def plan_range(
     start: Decimal, end: Decimal | None, duration: float, *, partial: bool = False
 ) -> RangePlan:
     """Which moments to grab for a range, and what is wrong with it (or '')."""
     first = float(start)
     last = float(end) if end is not None else None
-    length = _tc(duration)
+    length = format_timecode(duration)
     problem = ""
     if first >= duration:
-        problem = (
-            f"The range starts at {_tc(first)}, after the end of the archived video ({length})."
-        )
+        starts = format_timecode(first)
+        problem = f"The range starts at {starts}, after the end of the archived video ({length})."
         times: list[float] = []
     elif last is not None and last > duration + END_TOLERANCE:
-        problem = f"The range ends at {_tc(last)}, past the end of the archived video ({length})."
+        ends = format_timecode(last)
+        problem = f"The range ends at {ends}, past the end of the archived video ({length})."
         times = [first, round((first + duration) / 2, 3), round(duration, 3)]
     elif last is None:
         times = [first]

@@ -21,7 +21,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -163,7 +162,3 @@ def _without_placeholder(request: HttpRequest, response: HttpResponseBase) -> Ht
     if isinstance(response, HttpResponse) and _PLACEHOLDER_BYTES in response.content:
         response.content = response.content.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
     return response
-
-
-def version_datetime() -> datetime:
-    return datetime.fromtimestamp(current_version() / 1_000_000_000, tz=UTC)

@@ -293,26 +293,12 @@ def _top_developers(limit: int = 8) -> list[Entity]:
 class EvidenceView:
     item: Evidence
     capture: Capture | None
-    latest: Capture | None
     artifacts: list[Artifact]
     changed_after_citation: bool
 
     @property
     def archive_url(self) -> str:
         return render.archive_url(self.item.source_id)
-
-    @property
-    def frames(self) -> list[Artifact]:
-        """Archived video frames inside the cited time range (filled by the media step)."""
-        if not self.item.has_time_range:
-            return []
-        start = float(self.item.time_start or 0)
-        end = float(self.item.time_end if self.item.time_end is not None else start)
-        return [
-            a
-            for a in self.artifacts
-            if a.kind == "frame" and start <= float(a.metadata.get("time", -1)) <= end
-        ]
 
 
 @dataclass
@@ -377,7 +363,6 @@ def evidence_views(items: list[Evidence]) -> list[EvidenceView]:
             EvidenceView(
                 item=item,
                 capture=cited,
-                latest=runs[-1] if runs else None,
                 artifacts=artifacts.get(cited.pk, []) if cited else [],
                 changed_after_citation=bool(changed and changed > item.created_at),
             )

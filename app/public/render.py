@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -31,16 +30,6 @@ RATING = {
 def markdown(text: str) -> SafeString:
     """Markdown with raw HTML disabled, then sanitized: the editor's preview renderer."""
     return render_markdown(text)
-
-
-def timecode(seconds: Decimal | float | None) -> str:
-    """12.5 -> '00:12'; 3725 -> '1:02:05'."""
-    if seconds is None:
-        return ""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 _PLACEHOLDERS = ("9182736451", "9182736452")

@@ -23,8 +23,15 @@ def _bump(sender: Any, **kwargs: Any) -> None:
 
 
 def _index_finished_capture(sender: Any, instance: Capture, **kwargs: Any) -> None:
-    """A capture that ends with files refreshes its source's searchable text."""
+    """A capture that ends with files refreshes its source's searchable text.
+
+    Only when the status itself was saved: later saves of a finished capture
+    (its manifest hash, frames made for new evidence) do not re-read the text.
+    """
+    update_fields = kwargs.get("update_fields")
     if instance.status not in FINAL_WITH_FILES:
+        return
+    if update_fields is not None and "status" not in update_fields:
         return
     from app.public.search import index_source
 

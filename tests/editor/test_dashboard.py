@@ -27,7 +27,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 13
+DASHBOARD_QUERIES = 14  # includes the moderation decisions and the user's suggestions
 CLAIM_PAGE_QUERIES = 9
 CLAIM_FORM_QUERIES = 7
 

@@ -86,11 +86,11 @@ def test_archived_html_is_downloaded_never_rendered_on_our_origin(client, demo):
 # --- The claim page -------------------------------------------------------------------
 
 
-def test_a_video_time_range_reads_as_minutes_and_seconds(client):
+def test_a_video_time_range_reads_as_minutes_and_seconds_with_its_fraction(client):
     world = make_world(evidence=0)
     archived_evidence(world.claim, 1, time_start=Decimal("12.4"), time_end=Decimal("20"))
     page = text(client.get("/claims/vidgen-blockcraft/"))
-    assert "00:12–00:20" in page
+    assert "00:12.4–00:20" in page  # the cited range exactly, as the editor wrote it
 
 
 def test_it_warns_when_the_original_is_gone_and_dates_the_archived_copy(client):

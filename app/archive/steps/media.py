@@ -38,6 +38,7 @@ from app.archive.media import (
 from app.archive.models import Artifact, ArtifactKind
 from app.archive.steps.base import CaptureContext, Step, StepFailed, StepOutcome
 from app.archive.steps.extract import fill_source
+from app.editor.timecodes import format_timecode
 
 HLS_TYPES = frozenset(
     {"application/vnd.apple.mpegurl", "application/x-mpegurl", "audio/mpegurl", "audio/x-mpegurl"}
@@ -75,12 +76,6 @@ def media_kind(ctx: CaptureContext) -> str:
 
 def should_run(ctx: CaptureContext) -> bool:
     return bool(media_kind(ctx))
-
-
-def _timecode(seconds: float) -> str:
-    from app.editor.timecodes import format_timecode
-
-    return format_timecode(round(seconds, 3))
 
 
 def _store_video(ctx: CaptureContext, got: Download, probe: Probe) -> Artifact:
@@ -137,7 +132,7 @@ def _store_companions(ctx: CaptureContext, got: Download, video: Artifact, probe
     ctx.store(
         kind=ArtifactKind.CONTACT_SHEET,
         name="contact-sheet.jpg",
-        data=contact_sheet(got.path, probe.duration, _timecode),
+        data=contact_sheet(got.path, probe.duration, format_timecode),
         media_type="image/jpeg",
         derived_from=video,
         how=frames_how + ", 12 evenly spaced frames",

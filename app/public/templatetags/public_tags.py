@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language_info
 
 from app.catalog.models import Claim, Entity
+from app.editor.timecodes import format_timecode
 from app.public import render
 from app.public.filters import ClaimFilters, query_string
 
@@ -24,7 +25,7 @@ def markdown(text: str) -> SafeString:
 
 @register.filter
 def timecode(seconds: Decimal | float | None) -> str:
-    return render.timecode(seconds)
+    return format_timecode(seconds)
 
 
 @register.filter
@@ -36,14 +37,6 @@ def absolute(path: str) -> str:
 def filter_query(filters: ClaimFilters, **changes: Any) -> str:
     """``?...`` for the current filters with some changed: {% filter_query filters page=2 %}."""
     return "?" + query_string(filters, **changes)
-
-
-@register.simple_tag
-def toggle_query(filters: ClaimFilters, name: str, value: str) -> str:
-    """The filters with one facet value switched on or off (and back to page 1)."""
-    values = list(getattr(filters, name))
-    values = [v for v in values if v != value] if value in values else [*values, value]
-    return "?" + query_string(filters, **{name: values})
 
 
 @register.simple_tag(takes_context=True)
