@@ -10,6 +10,7 @@ from app.archive.models import Artifact, Capture
 from app.catalog.models import Claim, Entity, Source, VerdictChange
 from app.public.queries import EvidenceView
 from app.public.render import absolute, fast_reverse
+from app.public.rows import CaptureRow, SourceRow
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -94,7 +95,7 @@ def evidence_item(view: EvidenceView) -> dict[str, Any]:
     }
 
 
-def source_ref(source: Source) -> dict[str, Any]:
+def source_ref(source: Source | SourceRow) -> dict[str, Any]:
     return {
         "id": source.pk,
         "url": source.url,
@@ -108,7 +109,7 @@ def source_ref(source: Source) -> dict[str, Any]:
     }
 
 
-def capture_ref(capture: Capture) -> dict[str, Any]:
+def capture_ref(capture: Capture | CaptureRow) -> dict[str, Any]:
     return {
         "capture_id": capture.pk,
         "captured_at": iso(capture.created_at),

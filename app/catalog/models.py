@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -283,9 +284,12 @@ class Source(models.Model):
 
     @property
     def display_publisher(self) -> str:
-        from urllib.parse import urlsplit
+        return display_publisher(self.publisher, self.normalized_url)
 
-        return self.publisher or urlsplit(self.normalized_url).hostname or ""
+
+def display_publisher(publisher: str, normalized_url: str) -> str:
+    """The publisher as entered, else the host name of the source's address."""
+    return publisher or urlsplit(normalized_url).hostname or ""
 
 
 class EvidenceQuerySet(models.QuerySet["Evidence"]):

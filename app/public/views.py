@@ -12,6 +12,7 @@ from app.catalog.choices import DeveloperResponse, EvidenceKind, Stance, Strengt
 from app.public import methodology as texts
 from app.public import queries
 from app.public.cache import page_context, public_page
+from app.public.evidence_html import EvidenceRenderer
 from app.public.filters import BadFilter, parse_filters
 from app.public.render import claim_review
 
@@ -51,9 +52,14 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = queries.claim_page(slug)
+    renderer = EvidenceRenderer(page.claim.language)
     context = {
         "claim": page.claim,
         "page": page,
+        "evidence_groups": [
+            (stance, label, len(views), renderer.render_all(views))
+            for stance, label, views in page.groups
+        ],
         "claim_review": claim_review(page.claim, page.evidence),
     }
     return _render(request, "public/claim_detail.html", context)

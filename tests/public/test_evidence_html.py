@@ -1,0 +1,111 @@
+"""The claim page's evidence items, rendered in Python (app/public/evidence_html.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+from django.utils import timezone, translation
+
+from app.catalog.choices import EvidenceKind, OnlineStatus, Stance
+from app.public import queries
+from app.public.evidence_html import EvidenceRenderer
+from tests.factories import CaptureFactory, ClaimFactory, EvidenceFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, as a browser's tokenizer sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> Elements:
+    parser = Elements()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def rendered(claim_slug: str, language: str = "en") -> str:
+    with translation.override(language):
+        page = queries.claim_page(claim_slug)
+        renderer = EvidenceRenderer(page.claim.language)
+        return str(renderer.render_all(page.evidence))
+
+
+def test_hostile_text_in_every_field_renders_inert() -> None:
+    source = SourceFactory(title=HOSTILE, publisher=HOSTILE, language='en" onmouseover="alert(1)')
+    item = EvidenceFactory(source=source, summary=HOSTILE, quote=HOSTILE, locator=HOSTILE)
+    html = rendered(item.claim.slug)
+    parsed = parse(html)
+    names = {tag for tag, _attrs in parsed.tags}
+    assert "script" not in names and "img" not in names
+    assert not any(k.startswith("on") for _tag, attrs in parsed.tags for k in attrs)
+    # The text survives as text, four times in full (summary, quote, locator, title).
+    assert "".join(parsed.text).count('<script>alert("x")</script>') >= 4
+    quote = next(attrs for tag, attrs in parsed.tags if tag == "blockquote")
+    assert quote["lang"] == 'en" onmouseover="alert(1)'
+
+
+def test_an_item_shows_its_kind_source_archived_copy_and_report_link() -> None:
+    source = SourceFactory(publisher="Example Times", title="The story", published_on=None)
+    item = EvidenceFactory(source=source, kind=EvidenceKind.DOCUMENT, stance=Stance.CONTRADICTS)
+    CaptureFactory(source=source, manifest_sha256="ab" * 32)
+    parsed = parse(rendered(item.claim.slug))
+    article = next(attrs for tag, attrs in parsed.tags if tag == "article")
+    assert article == {"class": "evidence contradicts", "id": f"evidence-{item.pk}"}
+    links = [attrs["href"] for tag, attrs in parsed.tags if tag == "a"]
+    assert links == [source.url, f"/sources/{source.pk}/", f"/suggest/report/evidence/{item.pk}/"]
+    text = " ".join("".join(parsed.text).split())
+    assert "Document or filing: " in text
+    assert "Example Times, The story" in text
+    assert "manifest SHA-256 abababababababab…" in text
+    assert "not archived yet" not in text
+
+
+def test_an_item_without_a_capture_says_so() -> None:
+    item = EvidenceFactory()
+    assert "not archived yet" in rendered(item.claim.slug)
+
+
+def test_french_readers_get_french_strings_and_dates() -> None:
+    source = SourceFactory(
+        online_status=OnlineStatus.GONE,
+        gone_since=timezone.make_aware(datetime(2025, 3, 4, 12, 0)),
+    )
+    item = EvidenceFactory(source=source, locator="§ 2")
+    CaptureFactory(source=source)
+    html = rendered(item.claim.slug, "fr")
+    assert "Où :" in html
+    assert "copie archivée" in html
+    assert "4 mars 2025" in html
+    assert "Signaler un problème" in html
+
+
+def test_a_time_coded_item_shows_its_range_and_a_changed_source_links_its_versions() -> None:
+    source = SourceFactory()
+    claim = ClaimFactory()
+    item = EvidenceFactory(
+        claim=claim, source=source, time_start=Decimal("62.5"), time_end=Decimal("3725")
+    )
+    source.last_changed_at = item.created_at + timedelta(days=2)
+    source.save()
+    html = rendered(claim.slug)
+    assert '<span class="timerange">01:02.5–1:02:05</span>' in html
+    assert f'href="/sources/{source.pk}/versions/"' in html
+    assert "after it was cited here" in html
