@@ -135,12 +135,15 @@ def public_page(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in {"GET", "HEAD"} or is_personal(request):
             return view(request, *args, **kwargs)
-        version = current_version()
-        key = _cache_key(request, version)
-        try:
-            entry = cache.get(key)
-        except Exception:
-            entry = None
+        if settings.CACHE_PAGE_SECONDS <= 0:  # the page cache is off: render, keep the ETag
+            version, key, entry = 0, "", None
+        else:
+            version = current_version()
+            key = _cache_key(request, version)
+            try:
+                entry = cache.get(key)
+            except Exception:
+                entry = None
         if entry is None:
             request._public_cacheable = True  # type: ignore[attr-defined]
             response = view(request, *args, **kwargs)
@@ -150,7 +153,8 @@ def public_page(view: View) -> View:
                 return _without_placeholder(request, response)
             entry = _entry_from(response, version)
             try:
-                cache.set(key, entry, settings.CACHE_PAGE_SECONDS)
+                if key:
+                    cache.set(key, entry, settings.CACHE_PAGE_SECONDS)
             except Exception:
                 logger.warning("Could not store a page in the cache", exc_info=True)
         return _respond(request, entry)

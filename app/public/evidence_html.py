@@ -22,13 +22,13 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from django.template.loader import get_template
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from app.catalog.choices import EvidenceKind, OnlineStatus
 from app.editor.timecodes import format_timecode
-from app.public.render import fast_reverse
+from app.public.render import id_url
 
 if TYPE_CHECKING:
     from app.public.queries import EvidenceView
@@ -36,13 +36,6 @@ if TYPE_CHECKING:
 
 def _e(value: object) -> str:
     return escape(str(value), quote=True)
-
-
-def _date(value: date | datetime) -> str:
-    """``{{ value|date:"DATE_FORMAT" }}``: localized, datetimes in the current time zone."""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value)
-    return formats.date_format(value, "DATE_FORMAT")
 
 
 class EvidenceRenderer:
@@ -65,6 +58,18 @@ class EvidenceRenderer:
         self.copy_as_cited = gettext("The archived copy from %(date)s shows it as cited.")
         self.report = _e(gettext("Report a problem"))
         self._frames = get_template("monitor/_evidence_frames.html")
+        self._date_format = formats.get_format("DATE_FORMAT")
+        self._dates: dict[date, str] = {}
+        self._source_url = id_url("archive:source")
+        self._flag_url = id_url("moderation:flag_evidence")
+
+    def _date(self, value: date | datetime) -> str:
+        """``{{ value|date:"DATE_FORMAT" }}``: localized, datetimes in the current time zone."""
+        day = timezone.localtime(value).date() if isinstance(value, datetime) else value
+        text = self._dates.get(day)
+        if text is None:
+            text = self._dates[day] = dateformat.format(day, self._date_format)
+        return text
 
     def render_all(self, views: Iterable[EvidenceView]) -> SafeString:
         return mark_safe("".join(self.render(view) for view in views))  # noqa: S308 (escaped)
@@ -96,16 +101,17 @@ class EvidenceRenderer:
             parts.append(f", <cite>{_e(source.title)}</cite>")
         if source.published_on:
             iso = source.published_on.isoformat()
-            parts.append(f', <time datetime="{iso}">{_e(_date(source.published_on))}</time>')
+            parts.append(f', <time datetime="{iso}">{_e(self._date(source.published_on))}</time>')
         hidden = f'<span class="visually-hidden"> ({publisher})</span>'
         parts.append(
             f'\n    · <a href="{_e(source.url)}" rel="nofollow noopener noreferrer">'
             f"{self.original}{hidden}</a>\n"
         )
         if capture is not None:
-            captured = _e(self.captured % {"date": _date(capture.created_at)})
+            captured = _e(self.captured % {"date": self._date(capture.created_at)})
+            archived = self._source_url(item.source_id)
             parts.append(
-                f'    · <a href="{_e(view.archive_url)}">{self.archived_copy}{hidden}</a>\n'
+                f'    · <a href="{archived}">{self.archived_copy}{hidden}</a>\n'
                 f'    <span class="meta">({captured}'
             )
             if capture.manifest_sha256:
@@ -120,7 +126,7 @@ class EvidenceRenderer:
         warning = self._warning(view)
         if warning:
             parts.append(f'  <p class="warning" role="note">{warning}</p>\n')
-        flag = _e(fast_reverse("moderation:flag_evidence", item.pk))
+        flag = self._flag_url(item.pk)
         parts.append(
             f'  <p class="meta"><a class="flag-link" rel="nofollow" href="{flag}">'
             f"{self.report}</a></p>\n</article>\n"
@@ -132,15 +138,15 @@ class EvidenceRenderer:
         copy = ""
         if source.online_status == OnlineStatus.GONE:
             if source.gone_since:
-                said = _e(self.removed_on % {"gone": _date(source.gone_since)})
+                said = _e(self.removed_on % {"gone": self._date(source.gone_since)})
             else:
                 said = self.removed
             if capture is not None:
-                copy = " " + _e(self.copy_from % {"date": _date(capture.created_at)})
+                copy = " " + _e(self.copy_from % {"date": self._date(capture.created_at)})
             return said + copy
         if view.changed_after_citation:
-            said = _e(self.changed_on % {"changed": _date(source.last_changed_at)})  # type: ignore[arg-type]
+            said = _e(self.changed_on % {"changed": self._date(source.last_changed_at)})  # type: ignore[arg-type]
             if capture is not None:
-                copy = " " + _e(self.copy_as_cited % {"date": _date(capture.created_at)})
+                copy = " " + _e(self.copy_as_cited % {"date": self._date(capture.created_at)})
             return said + copy
         return ""

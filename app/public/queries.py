@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString
 from app.archive.models import Artifact, ArtifactKind, Capture, CaptureStatus
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import Claim, Entity, Evidence, VerdictChange
-from app.public import render, search
+from app.public import search
 from app.public.filters import ClaimFilters, Sort, apply_filters
 from app.public.rows import ArtifactRow, CaptureRow, EvidenceRow, SourceRow
 
@@ -296,10 +296,6 @@ class EvidenceView:
     capture: CaptureRow | None
     artifacts: list[ArtifactRow]
     changed_after_citation: bool
-
-    @property
-    def archive_url(self) -> str:
-        return render.archive_url(self.item.source_id)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -48,8 +49,19 @@ def fast_reverse(name: str, *args: object) -> str:
     """
     url = _pattern(name, get_language(), len(args))
     for placeholder, value in zip(_PLACEHOLDERS, args, strict=False):
-        url = url.replace(placeholder, quote(str(value), safe="~:@!$&'()*+,;="))
+        text = str(value) if isinstance(value, int) else quote(str(value), safe="~:@!$&'()*+,;=")
+        url = url.replace(placeholder, text)
     return url
+
+
+def id_url(name: str) -> Callable[[int], str]:
+    """For an address taking one integer (a primary key): a function filling it in.
+
+    ``id_url("archive:source")(7) == reverse("archive:source", args=[7])``, in the
+    active language, for pages that need one such address per row.
+    """
+    head, _, tail = _pattern(name, get_language(), 1).partition(_PLACEHOLDERS[0])
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def archive_url(source_id: int) -> str:
