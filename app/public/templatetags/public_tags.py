@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -13,9 +14,16 @@ from django.utils.translation import get_language_info
 from app.catalog.models import Claim, Entity
 from app.editor.timecodes import format_timecode
 from app.public import render
+from app.public.cards import ClaimCardRenderer
 from app.public.filters import ClaimFilters, query_string
 
 register = template.Library()
+
+
+@register.simple_tag
+def claim_cards(claims: Iterable[Claim], snippets: Mapping[int, SafeString] | None = None) -> str:
+    """The cards of a list of claims: {% claim_cards listing.claims listing.snippets %}."""
+    return ClaimCardRenderer().render_all(claims, snippets)
 
 
 @register.filter
@@ -55,11 +63,6 @@ def language_name(code: str) -> str:
         return str(get_language_info(code)["name_translated"])
     except KeyError:
         return code.upper()
-
-
-@register.filter
-def get_item(mapping: dict[Any, Any], key: Any) -> Any:
-    return mapping.get(key) if mapping else None
 
 
 @register.filter
