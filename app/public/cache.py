@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,16 +41,17 @@ CSRF_PLACEHOLDER = "csrf-placeholder-4b9f1c2e"
 _PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+T = TypeVar("T")
 
 
-def _db_tag() -> str:
+def cache_tag() -> str:
     # Parallel test runs share one Redis; each has its own database.
     name = str(connection.settings_dict.get("NAME") or "")
     return hashlib.blake2s(name.encode(), digest_size=4).hexdigest()
 
 
 def current_version() -> int:
-    key = f"{VERSION_KEY}:{_db_tag()}"
+    key = f"{VERSION_KEY}:{cache_tag()}"
     try:
         version = cache.get(key)
         if version is None:
@@ -62,10 +63,32 @@ def current_version() -> int:
     return int(version)
 
 
+def versioned(name: str, compute: Callable[[], T], timeout: int = 3600) -> T:
+    """``compute()``, memoized under the current content version.
+
+    For aggregates over the whole ledger (the home page's totals and entry
+    points) that cost far more than a page and change only with the content:
+    every change bumps the version, so a stored answer is never stale. Used
+    whether or not whole pages are cached; a cache outage just computes.
+    """
+    key = f"memo:{cache_tag()}:{current_version()}:{name}"
+    try:
+        value = cache.get(key)
+    except Exception:
+        value = None
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, timeout)
+        except Exception:
+            logger.warning("Could not store %s in the cache", name, exc_info=True)
+    return cast(T, value)
+
+
 def bump_version() -> None:
     """Invalidate every cached public page (called on any change they show)."""
     try:
-        cache.set(f"{VERSION_KEY}:{_db_tag()}", time.time_ns(), None)
+        cache.set(f"{VERSION_KEY}:{cache_tag()}", time.time_ns(), None)
     except Exception:
         logger.warning("Could not bump the page cache version", exc_info=True)
 
@@ -86,7 +109,7 @@ def page_context(request: HttpRequest) -> dict[str, Any]:
 def _cache_key(request: HttpRequest, version: int) -> str:
     url = hashlib.blake2s(request.get_full_path().encode(), digest_size=12).hexdigest()
     htmx = "h" if request.headers.get("HX-Request") else "p"
-    return f"page:{_db_tag()}:{version}:{get_language()}:{htmx}:{url}"
+    return f"page:{cache_tag()}:{version}:{get_language()}:{htmx}:{url}"
 
 
 def _entry_from(response: HttpResponse, version: int) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from app.archive.models import Artifact, ArtifactKind, Capture, CaptureStatus
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import Claim, Entity, Evidence, VerdictChange
 from app.public import search
+from app.public.cache import versioned
 from app.public.filters import ClaimFilters, Sort, apply_filters
 from app.public.rows import ArtifactRow, CaptureRow, EvidenceRow, SourceRow
 
@@ -129,6 +130,8 @@ def claim_list(
     facets_estimated = False
     if with_facets and result is not None:
         facets, facets_estimated = _search_facets(ranked, filters)
+    elif with_facets and not filters.active:  # every published claim: memoized
+        facets = versioned("facets-all", lambda: facet_counts(claims, filters))
     elif with_facets:
         facets = facet_counts(claims, filters)
     if result is not None and filters.sort == Sort.RELEVANCE:
@@ -298,6 +301,13 @@ def home_data() -> dict[str, Any]:
         "latest": latest,
         "updated": updated,
         "counts": site_counts(),
+        **versioned("home-entry-points", _entry_points),
+    }
+
+
+def _entry_points() -> dict[str, list[Entity]]:
+    """The most named models, developers and content: counts over every claim."""
+    return {
         "models": _top_entities(Q(kind=EntityKind.MODEL), "claims_as_model"),
         "developers": _top_developers(),
         "content": _top_entities(Q(kind__in=CONTENT_KINDS), "claims_as_content"),
@@ -305,6 +315,11 @@ def home_data() -> dict[str, Any]:
 
 
 def site_counts() -> dict[str, int]:
+    """The ledger's totals (memoized under the content version: see ``versioned``)."""
+    return versioned("site-counts", _count_ledger)
+
+
+def _count_ledger() -> dict[str, int]:
     counts = {"claims": Claim.objects.published().count()}
     # Published evidence of unpublished claims is rare enough not to join for it.
     counts["evidence"] = Evidence.objects.published().count()

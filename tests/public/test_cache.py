@@ -83,3 +83,32 @@ def test_french_and_english_pages_are_cached_apart(client):
     french = client.get("/fr/claims/c/").content.decode()
     assert '<html lang="en">' in english
     assert '<html lang="fr">' in french
+
+
+def test_ledger_aggregates_are_memoized_until_the_content_changes(settings):
+    from app.public.cache import versioned
+
+    settings.CACHE_PAGE_SECONDS = 0  # memoized even with the page cache off
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        return Claim.objects.count()
+
+    assert versioned("test-count", count) == 0
+    assert versioned("test-count", count) == 0
+    assert len(calls) == 1
+    ClaimFactory()  # a save bumps the content version
+    assert versioned("test-count", count) == 1
+    assert len(calls) == 2
+
+
+def test_the_home_totals_and_the_unfiltered_facets_follow_new_claims(client, settings):
+    settings.CACHE_PAGE_SECONDS = 0
+    ClaimFactory(verdict="supported")
+    assert "<strong>1</strong> published claim" in client.get("/").content.decode()
+    client.get("/claims/")
+    ClaimFactory(verdict="supported")
+    assert "<strong>2</strong> published claims" in client.get("/").content.decode()
+    page = client.get("/claims/?sort=updated").content.decode()
+    assert re.search(r"Supported\s*<span class=\"count\">\(2\)</span>", page)
