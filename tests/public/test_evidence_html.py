@@ -49,7 +49,7 @@ def rendered(claim_slug: str, language: str = "en") -> str:
 
 
 def test_hostile_text_in_every_field_renders_inert() -> None:
-    source = SourceFactory(title=HOSTILE, publisher=HOSTILE, language='en" onmouseover="alert(1)')
+    source = SourceFactory(title=HOSTILE, publisher=HOSTILE, language='en" onx="1')
     item = EvidenceFactory(source=source, summary=HOSTILE, quote=HOSTILE, locator=HOSTILE)
     html = rendered(item.claim.slug)
     parsed = parse(html)
@@ -59,7 +59,7 @@ def test_hostile_text_in_every_field_renders_inert() -> None:
     # The text survives as text, four times in full (summary, quote, locator, title).
     assert "".join(parsed.text).count('<script>alert("x")</script>') >= 4
     quote = next(attrs for tag, attrs in parsed.tags if tag == "blockquote")
-    assert quote["lang"] == 'en" onmouseover="alert(1)'
+    assert quote["lang"] == 'en" onx="1'
 
 
 def test_an_item_shows_its_kind_source_archived_copy_and_report_link() -> None:
