@@ -58,6 +58,8 @@ PYTHON = sys.executable
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DB", "trainedon_bench")
 DB_URL = f"{PG}/{DB_NAME}"
+# How the site is served: override with BENCH_GUNICORN to compare worker models.
+GUNICORN = os.environ.get("BENCH_GUNICORN", "-w 2 -k gthread --threads 4")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 
 N_ORGS, N_MODELS, N_CONTENT = 50, 200, 1500
@@ -393,7 +395,7 @@ def server(*, cached: bool, static_root: Path) -> Iterator[int]:
         "RATELIMIT_ENABLE": "0",
     }
     cmd = [str(Path(PYTHON).parent / "gunicorn"), "app.wsgi", "-b", f"127.0.0.1:{port}",
-           "-w", "2", "-k", "gthread", "--threads", "4", "--log-level", "warning"]  # fmt: skip
+           *GUNICORN.split(), "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

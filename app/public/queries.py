@@ -58,10 +58,15 @@ def evidence_count() -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+# What a claim card or the API's claim summary shows of an entity.
+CARD_ENTITY_FIELDS = ("id", "slug", "name", "kind")
+
+
 def card_prefetches() -> list[Prefetch]:
+    named = Entity.objects.only(*CARD_ENTITY_FIELDS).order_by("name")
     return [
-        Prefetch("models_named", queryset=Entity.objects.order_by("name")),
-        Prefetch("content_named", queryset=Entity.objects.order_by("name")),
+        Prefetch("models_named", queryset=named),
+        Prefetch("content_named", queryset=named),
     ]
 
 

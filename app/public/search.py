@@ -72,10 +72,16 @@ UNION ALL
   WHERE m.entity_id = ANY(%(entities)s) LIMIT %(cap)s)
 """.replace("{TSQUERY}", PARSED)
 
+# Entities whose name is like one of the words (name % word, per word so each
+# probe can use the trigram index) or contains a word like the query (q <% name).
+# One OR over both was a scan of every entity: 5-9 ms at 1,750 entities.
 ENTITY_SQL = """
-SELECT id FROM catalog_entity
- WHERE name %% ANY(%(words)s) OR %(q)s <%% name
- ORDER BY similarity(name, %(q)s) DESC LIMIT 8
+SELECT id FROM (
+  SELECT id, name FROM catalog_entity WHERE %(q)s <%% name
+  UNION
+  SELECT e.id, e.name FROM unnest(%(words)s::text[]) AS w(word)
+    CROSS JOIN LATERAL (SELECT id, name FROM catalog_entity WHERE name %% w.word) e
+) AS matched ORDER BY similarity(name, %(q)s) DESC, id LIMIT 8
 """
 PREPARE_SQL = f"SELECT ({TSQUERY})::text, ARRAY({ENTITY_SQL})"
 

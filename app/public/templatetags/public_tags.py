@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.urls import translate_url
@@ -15,7 +15,11 @@ from app.catalog.models import Claim, Entity
 from app.editor.timecodes import format_timecode
 from app.public import render
 from app.public.cards import ClaimCardRenderer
+from app.public.facet_html import render_facet
 from app.public.filters import ClaimFilters, query_string
+
+if TYPE_CHECKING:
+    from app.public.queries import FacetValue
 
 register = template.Library()
 
@@ -24,6 +28,12 @@ register = template.Library()
 def claim_cards(claims: Iterable[Claim], snippets: Mapping[int, SafeString] | None = None) -> str:
     """The cards of a list of claims: {% claim_cards listing.claims listing.snippets %}."""
     return ClaimCardRenderer().render_all(claims, snippets)
+
+
+@register.simple_tag
+def facet(name: str, legend: str, values: list[FacetValue] | None, estimated: bool = False) -> str:
+    """One facet's fieldset: {% facet "verdict" _("Verdict") facets.verdict estimated %}."""
+    return render_facet(name, legend, values, estimated)
 
 
 @register.filter
