@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from app.archive.models import Artifact, Capture
-from app.catalog.models import Claim, Entity, Source, VerdictChange
-from app.public.queries import EvidenceView
+from app.catalog.models import Claim, Entity, Source
+from app.public.queries import ClaimPage, EvidenceView
 from app.public.render import absolute, fast_reverse
 from app.public.rows import CaptureRow, SourceRow
 
@@ -31,8 +31,14 @@ def entity_ref(entity: Entity) -> dict[str, Any]:
     }
 
 
-def claim_summary(claim: Claim) -> dict[str, Any]:
-    """A claim as listed (needs ``models_named``/``content_named`` prefetched)."""
+def claim_summary(
+    claim: Claim, models: list[Entity] | None = None, content: list[Entity] | None = None
+) -> dict[str, Any]:
+    """A claim as listed (needs ``models_named``/``content_named`` prefetched, or given)."""
+    if models is None:
+        models = list(claim.models_named.all())
+    if content is None:
+        content = list(claim.content_named.all())
     return {
         "slug": claim.slug,
         "statement": claim.statement,
@@ -44,23 +50,22 @@ def claim_summary(claim: Claim) -> dict[str, Any]:
         "published_at": iso(claim.published_at),
         "updated_at": iso(claim.updated_at),
         "evidence_count": getattr(claim, "evidence_count", None),
-        "models": [entity_ref(e) for e in claim.models_named.all()],
-        "content": [entity_ref(e) for e in claim.content_named.all()],
+        "models": [entity_ref(e) for e in models],
+        "content": [entity_ref(e) for e in content],
         "url": absolute(fast_reverse("public:claim", claim.slug)),
         "api_url": absolute(fast_reverse("api:claim", claim.slug)),
     }
 
 
-def claim_detail(
-    claim: Claim, evidence: list[EvidenceView], changes: list[VerdictChange]
-) -> dict[str, Any]:
-    data = claim_summary(claim)
+def claim_detail(page: ClaimPage) -> dict[str, Any]:
+    claim, evidence, changes = page.claim, page.evidence, page.verdict_changes
+    data = claim_summary(claim, page.models, page.content)
     data["evidence_count"] = len(evidence)
     data.update(
         summary=claim.summary,
         developer_contacted_on=iso(claim.developer_contacted_on),
         developer_contact_channel=claim.developer_contact_channel,
-        tags=[t.slug for t in claim.tags.all()],
+        tags=[t.slug for t in page.tags],
         verdict_history=[
             {
                 "changed_at": iso(c.changed_at),

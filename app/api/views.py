@@ -93,7 +93,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @api_get
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = queries.claim_page(slug)
-    return ok(serializers.claim_detail(page.claim, page.evidence, page.verdict_changes))
+    return ok(serializers.claim_detail(page))
 
 
 @api_get

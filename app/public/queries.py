@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    CharField,
     Count,
     IntegerField,
     OuterRef,
@@ -27,7 +28,7 @@ from django.utils.safestring import SafeString
 
 from app.archive.models import Artifact, ArtifactKind, Capture, CaptureStatus
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
-from app.catalog.models import Claim, Entity, Evidence, VerdictChange
+from app.catalog.models import Claim, Entity, Evidence, Tag, VerdictChange
 from app.public import search
 from app.public.cache import versioned
 from app.public.filters import ClaimFilters, Sort, apply_filters
@@ -374,6 +375,9 @@ class ClaimPage:
     groups: list[tuple[str, str, list[EvidenceView]]]
     evidence: list[EvidenceView]
     verdict_changes: list[VerdictChange]
+    models: list[Entity] = field(default_factory=list)  # each with its developer
+    content: list[Entity] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
 
 
 def access_claim(slug: str) -> Claim:
@@ -400,8 +404,11 @@ PAGE_ARTIFACT_KINDS = (
 
 
 def claim_page(slug: str) -> ClaimPage:
-    """Everything the claim page shows, in 8 queries whatever the evidence count."""
-    claim = access_claim(slug)
+    """Everything the claim page shows, in 6 queries whatever the evidence count."""
+    claim = Claim.objects.published().filter(slug=slug).first()
+    if claim is None:
+        raise Http404("No published claim has that address.")
+    models, content, tags = claim_names(claim.pk)
     items = evidence_rows(Evidence.objects.published().filter(claim=claim))
     views = evidence_views(items)
     groups = [
@@ -409,7 +416,46 @@ def claim_page(slug: str) -> ClaimPage:
         for value, label in Stance.choices
     ]
     changes = list(VerdictChange.objects.filter(claim=claim).order_by("changed_at", "id"))
-    return ClaimPage(claim, [g for g in groups if g[2]], views, changes)
+    return ClaimPage(claim, [g for g in groups if g[2]], views, changes, models, content, tags)
+
+
+def claim_names(claim_id: int) -> tuple[list[Entity], list[Entity], list[Tag]]:
+    """The models a claim names (with their developers), its content and its tags.
+
+    One UNION query of plain values instead of three prefetches, each sorted by
+    name as their models order them.
+    """
+    text, number = CharField(), IntegerField()
+
+    def values(through: Any, role: str, target: str, developer: bool) -> QuerySet[Any]:
+        rows = through.objects.filter(claim_id=claim_id).annotate(role=Value(role, text))
+        dev = (
+            (f"{target}__developer_id", f"{target}__developer__slug", f"{target}__developer__name")
+            if developer
+            else (Value(None, number), Value(None, text), Value(None, text))
+        )
+        kind = f"{target}__kind" if target == "entity" else Value("", text)
+        return rows.values_list(
+            "role", f"{target}_id", f"{target}__slug", f"{target}__name", kind, *dev
+        )
+
+    union = values(Claim.models_named.through, "model", "entity", True).union(
+        values(Claim.content_named.through, "content", "entity", False),
+        values(Claim.tags.through, "tag", "tag", False),
+        all=True,
+    )
+    named: dict[str, list[Any]] = {"model": [], "content": [], "tag": []}
+    for role, pk, slug, name, kind, dev_pk, dev_slug, dev_name in union:
+        if role == "tag":
+            named[role].append(Tag(id=pk, slug=slug, name=name))
+            continue
+        entity = Entity(id=pk, slug=slug, name=name, kind=kind)
+        if dev_pk is not None:
+            entity.developer = Entity(id=dev_pk, slug=dev_slug, name=dev_name)
+        named[role].append(entity)
+    for found in named.values():
+        found.sort(key=lambda obj: (obj.name, obj.pk))
+    return named["model"], named["content"], named["tag"]
 
 
 def evidence_rows(evidence: QuerySet[Evidence]) -> list[EvidenceRow]:

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from app.catalog.choices import Verdict
-from app.catalog.models import Claim
+from app.catalog.models import Claim, Entity
 from app.lib.markdown import render_markdown
 
 # ClaimReview's numeric scale: 1 (false) to 5 (true); the label rides in alternateName.
@@ -83,10 +83,11 @@ def json_for_script(data: Any) -> SafeString:
     return mark_safe(text)  # noqa: S308 (the three HTML-significant characters are escaped)
 
 
-def claim_review(claim: Claim, evidence: list[Any]) -> dict[str, Any]:
+def claim_review(claim: Claim, evidence: list[Any], named: list[Entity]) -> dict[str, Any]:
     """schema.org ClaimReview for a published claim, from what the page already loaded.
 
-    ``evidence`` is a list of `app.public.queries.EvidenceView`.
+    ``evidence`` is a list of `app.public.queries.EvidenceView`; ``named`` the
+    models and content the claim names.
     """
     appearances = []
     seen: set[int] = set()
@@ -105,7 +106,7 @@ def claim_review(claim: Claim, evidence: list[Any]) -> dict[str, Any]:
         item["datePublished"] = claim.first_seen.isoformat()
     about = [
         {"@type": "Thing", "name": e.name, "url": absolute(fast_reverse("public:entity", e.slug))}
-        for e in [*claim.models_named.all(), *claim.content_named.all()]
+        for e in named
     ]
     if about:
         item["about"] = about

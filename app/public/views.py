@@ -60,7 +60,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
             (stance, label, len(views), renderer.render_all(views))
             for stance, label, views in page.groups
         ],
-        "claim_review": claim_review(page.claim, page.evidence),
+        "claim_review": claim_review(page.claim, page.evidence, [*page.models, *page.content]),
     }
     return _render(request, "public/claim_detail.html", context)
 

@@ -299,3 +299,27 @@ def test_the_data_page_links_the_exports_and_the_api(client):
     page = text(client.get("/data/"))
     assert "/api/v1/exports/claims.csv" in page
     assert "/api/v1/openapi.json" in page
+
+
+def test_the_claim_page_names_models_with_developers_content_and_tags_in_order(client):
+    from app.catalog.models import Tag
+
+    lab = EntityFactory(kind=EntityKind.ORGANIZATION, name="Frontier Lab", slug="frontier-lab")
+    zeta = EntityFactory(kind=EntityKind.MODEL, name="Zeta", slug="zeta", developer=lab)
+    alpha = EntityFactory(kind=EntityKind.MODEL, name="Alpha", slug="alpha")
+    claim = ClaimFactory(slug="named")
+    claim.models_named.add(zeta, alpha)
+    claim.content_named.add(EntityFactory(name="Worlds"), EntityFactory(name="Blocks"))
+    claim.tags.add(Tag.objects.create(name="video", slug="video"))
+    claim.tags.add(Tag.objects.create(name="games", slug="games"))
+    page = " ".join(text(client.get("/claims/named/")).split())
+    assert (
+        '<a href="/entities/alpha/">Alpha</a>, <a href="/entities/zeta/">Zeta</a> '
+        '<span class="meta">(by <a href="/entities/frontier-lab/">Frontier Lab</a>)</span>'
+    ) in page
+    assert page.index(">Blocks</a>") < page.index(">Worlds</a>")
+    assert "<dd>games, video</dd>" in page
+    body = client.get("/api/v1/claims/named").json()
+    assert [m["slug"] for m in body["models"]] == ["alpha", "zeta"]
+    assert [c["name"] for c in body["content"]] == ["Blocks", "Worlds"]
+    assert body["tags"] == ["games", "video"]
