@@ -29,6 +29,7 @@ from django.utils.safestring import SafeString
 from app.archive.models import Artifact, ArtifactKind, Capture, CaptureStatus
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import Claim, Entity, Evidence, Tag, VerdictChange
+from app.lib.prepared import PreparedQuery
 from app.public import search
 from app.public.cache import versioned
 from app.public.filters import ClaimFilters, Sort, apply_filters
@@ -409,8 +410,8 @@ def claim_page(slug: str) -> ClaimPage:
     if claim is None:
         raise Http404("No published claim has that address.")
     models, content, tags = claim_names(claim.pk)
-    items = evidence_rows(Evidence.objects.published().filter(claim=claim))
-    views = evidence_views(items)
+    items = evidence_rows(claim.pk)
+    views = evidence_views(claim.pk, items)
     groups = [
         (value, str(label), [v for v in views if v.item.stance == value])
         for value, label in Stance.choices
@@ -419,12 +420,7 @@ def claim_page(slug: str) -> ClaimPage:
     return ClaimPage(claim, [g for g in groups if g[2]], views, changes, models, content, tags)
 
 
-def claim_names(claim_id: int) -> tuple[list[Entity], list[Entity], list[Tag]]:
-    """The models a claim names (with their developers), its content and its tags.
-
-    One UNION query of plain values instead of three prefetches, each sorted by
-    name as their models order them.
-    """
+def _names_of(claim_id: int) -> QuerySet[Any]:
     text, number = CharField(), IntegerField()
 
     def values(through: Any, role: str, target: str, developer: bool) -> QuerySet[Any]:
@@ -435,17 +431,47 @@ def claim_names(claim_id: int) -> tuple[list[Entity], list[Entity], list[Tag]]:
             else (Value(None, number), Value(None, text), Value(None, text))
         )
         kind = f"{target}__kind" if target == "entity" else Value("", text)
-        return rows.values_list(
-            "role", f"{target}_id", f"{target}__slug", f"{target}__name", kind, *dev
-        )
+        names = (f"{target}_id", f"{target}__slug", f"{target}__name")
+        return rows.values_list("role", *names, kind, *dev)
 
-    union = values(Claim.models_named.through, "model", "entity", True).union(
+    return values(Claim.models_named.through, "model", "entity", True).union(
         values(Claim.content_named.through, "content", "entity", False),
         values(Claim.tags.through, "tag", "tag", False),
         all=True,
     )
+
+
+def _evidence_of(claim_id: int) -> QuerySet[Any]:
+    fields = [*EvidenceRow.FIELDS, *(f"source__{name}" for name in SourceRow.FIELDS)]
+    items = Evidence.objects.published().filter(claim_id=claim_id)
+    return items.order_by("created_at", "id").values_list(*fields)
+
+
+def _captures_of(claim_id: int) -> QuerySet[Any]:
+    """The captures with files of every source the claim's published evidence cites."""
+    runs = Capture.objects.filter(
+        status__in=FILES_STATUSES,
+        source__evidence__claim_id=claim_id,
+        source__evidence__state=PublicationState.PUBLISHED,
+    )
+    return runs.distinct().order_by("created_at", "id").values_list(*CaptureRow.FIELDS)
+
+
+# The claim page's queries, compiled once (app/lib/prepared.py): compiling them
+# took Django about as long as running them.
+_NAMES = PreparedQuery(_names_of, 0)
+_EVIDENCE = PreparedQuery(_evidence_of, 0)
+_CAPTURES = PreparedQuery(_captures_of, 0)
+
+
+def claim_names(claim_id: int) -> tuple[list[Entity], list[Entity], list[Tag]]:
+    """The models a claim names (with their developers), its content and its tags.
+
+    One UNION query of plain values instead of three prefetches, each sorted by
+    name as their models order them.
+    """
     named: dict[str, list[Any]] = {"model": [], "content": [], "tag": []}
-    for role, pk, slug, name, kind, dev_pk, dev_slug, dev_name in union:
+    for role, pk, slug, name, kind, dev_pk, dev_slug, dev_name in _NAMES(claim_id):
         if role == "tag":
             named[role].append(Tag(id=pk, slug=slug, name=name))
             continue
@@ -458,23 +484,19 @@ def claim_names(claim_id: int) -> tuple[list[Entity], list[Entity], list[Tag]]:
     return named["model"], named["content"], named["tag"]
 
 
-def evidence_rows(evidence: QuerySet[Evidence]) -> list[EvidenceRow]:
-    """The items with their sources, oldest first, as plain rows (1 query)."""
-    fields = [*EvidenceRow.FIELDS, *(f"source__{name}" for name in SourceRow.FIELDS)]
-    rows = evidence.order_by("created_at", "id").values_list(*fields)
-    return [EvidenceRow.with_source(row) for row in rows]
+def evidence_rows(claim_id: int) -> list[EvidenceRow]:
+    """The claim's published items with their sources, oldest first, as plain rows (1 query)."""
+    return [EvidenceRow.with_source(row) for row in _EVIDENCE(claim_id)]
 
 
-def evidence_views(items: list[EvidenceRow]) -> list[EvidenceView]:
+def evidence_views(claim_id: int, items: list[EvidenceRow]) -> list[EvidenceView]:
     """Attach to each item the capture that shows its source as cited (2 queries).
 
     Only the cited captures' files of the kinds the page uses are loaded
     (``PAGE_ARTIFACT_KINDS``), not every file of every run of a monitored source.
     """
-    source_ids = {item.source_id for item in items}
     captures: dict[int, list[CaptureRow]] = defaultdict(list)
-    runs = Capture.objects.filter(source_id__in=source_ids, status__in=FILES_STATUSES)
-    for row in runs.order_by("created_at", "id").values_list(*CaptureRow.FIELDS):
+    for row in _CAPTURES(claim_id):
         run = CaptureRow(*row)
         captures[run.source_id].append(run)
     cited = [_capture_as_cited(captures.get(item.source_id, []), item) for item in items]

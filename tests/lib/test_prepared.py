@@ -1,0 +1,75 @@
+"""Querysets compiled once and run with other arguments (app/lib/prepared.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db.models import QuerySet, Value
+
+from app.archive.models import Artifact, ArtifactKind
+from app.catalog.models import Claim, Evidence
+from app.lib.prepared import PreparedQuery
+from tests.factories import CaptureFactory, ClaimFactory, EvidenceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def evidence_of(claim_id: int, kind: str) -> QuerySet[Any]:
+    rows = Evidence.objects.filter(claim_id=claim_id, kind=kind).order_by("id")
+    return rows.values_list("id", "summary", "time_start", "created_at", "source__title")
+
+
+def test_the_rows_are_those_of_the_queryset_for_every_argument() -> None:
+    first, second = ClaimFactory(), ClaimFactory()
+    for claim in (first, second):
+        EvidenceFactory(claim=claim, time_start=Decimal("12.5"))
+        EvidenceFactory(claim=claim, kind="document")
+    prepared = PreparedQuery(evidence_of, 0, "")
+    for claim in (first, second):
+        for kind in ("news_report", "document", "no-such-kind"):
+            expected = list(evidence_of(claim.pk, kind))
+            assert prepared(claim.pk, kind) == expected
+    rows = prepared(first.pk, "news_report")
+    assert rows[0][2] == Decimal("12.5")  # converters applied: a Decimal
+    assert rows[0][3].tzinfo is not None  # and an aware datetime, on SQLite too
+
+
+def test_json_columns_are_decoded_and_an_argument_may_appear_several_times() -> None:
+    capture = CaptureFactory()
+    Artifact.objects.create(
+        capture=capture, kind=ArtifactKind.FRAME, name="f.jpg", storage_key="k", size=1,
+        media_type="image/jpeg", sha256="0" * 64, metadata={"time": 1.5},
+    )  # fmt: skip
+
+    def files(capture_id: int) -> QuerySet[Any]:
+        one = (
+            Artifact.objects.filter(capture_id=capture_id)
+            .order_by()
+            .values_list("metadata", Value(1))
+        )
+        two = (
+            Artifact.objects.filter(capture_id=capture_id)
+            .order_by()
+            .values_list("metadata", Value(2))
+        )
+        return one.union(two, all=True)
+
+    prepared = PreparedQuery(files, 0)
+    assert sorted(prepared(capture.pk), key=lambda r: r[1]) == [
+        ({"time": 1.5}, 1),
+        ({"time": 1.5}, 2),
+    ]
+    assert prepared(capture.pk + 1000) == []
+
+
+def test_misuse_is_refused() -> None:
+    prepared = PreparedQuery(lambda slug: Claim.objects.filter(slug=slug).values_list("id"), "")
+    with pytest.raises(TypeError):
+        prepared(3)
+    with pytest.raises(TypeError):
+        prepared()
+    ignores = PreparedQuery(lambda pk: Claim.objects.values_list("id"), 0)
+    with pytest.raises(ValueError, match="does not reach the SQL"):
+        ignores(1)
