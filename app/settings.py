@@ -120,6 +120,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # Parameters bound by the server, so psycopg prepares a query after its fifth
+    # run on a connection and PostgreSQL stops parsing and planning it again
+    # (a third of its CPU time on the claim page; docs/public-site.md).
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        _db["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"

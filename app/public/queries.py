@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
     CharField,
     Count,
@@ -406,9 +406,10 @@ PAGE_ARTIFACT_KINDS = (
 
 def claim_page(slug: str) -> ClaimPage:
     """Everything the claim page shows, in 6 queries whatever the evidence count."""
-    claim = Claim.objects.published().filter(slug=slug).first()
-    if claim is None:
+    found = _CLAIM(slug)
+    if not found:
         raise Http404("No published claim has that address.")
+    claim = Claim.from_db(DEFAULT_DB_ALIAS, CLAIM_FIELDS, found[0])
     models, content, tags = claim_names(claim.pk)
     items = evidence_rows(claim.pk)
     views = evidence_views(claim.pk, items)
@@ -416,7 +417,9 @@ def claim_page(slug: str) -> ClaimPage:
         (value, str(label), [v for v in views if v.item.stance == value])
         for value, label in Stance.choices
     ]
-    changes = list(VerdictChange.objects.filter(claim=claim).order_by("changed_at", "id"))
+    changes = [
+        VerdictChange.from_db(DEFAULT_DB_ALIAS, CHANGE_FIELDS, row) for row in _CHANGES(claim.pk)
+    ]
     return ClaimPage(claim, [g for g in groups if g[2]], views, changes, models, content, tags)
 
 
@@ -457,11 +460,37 @@ def _captures_of(claim_id: int) -> QuerySet[Any]:
     return runs.distinct().order_by("created_at", "id").values_list(*CaptureRow.FIELDS)
 
 
+def _files_of(claim_id: int) -> QuerySet[Any]:
+    """The files the page uses of every capture ``_captures_of`` lists."""
+    runs = Capture.objects.filter(
+        status__in=FILES_STATUSES,
+        source__evidence__claim_id=claim_id,
+        source__evidence__state=PublicationState.PUBLISHED,
+    )
+    files = Artifact.objects.filter(kind__in=PAGE_ARTIFACT_KINDS, capture__in=runs.values("id"))
+    return files.order_by("id").values_list(*ArtifactRow.FIELDS)
+
+
+CLAIM_FIELDS = [field.attname for field in Claim._meta.concrete_fields]
+CHANGE_FIELDS = [field.attname for field in VerdictChange._meta.concrete_fields]
+
 # The claim page's queries, compiled once (app/lib/prepared.py): compiling them
 # took Django about as long as running them.
+_CLAIM = PreparedQuery(
+    lambda slug: Claim.objects.published().filter(slug=slug).values_list(*CLAIM_FIELDS), ""
+)
 _NAMES = PreparedQuery(_names_of, 0)
 _EVIDENCE = PreparedQuery(_evidence_of, 0)
 _CAPTURES = PreparedQuery(_captures_of, 0)
+_FILES = PreparedQuery(_files_of, 0)
+_CHANGES = PreparedQuery(
+    lambda claim_id: (
+        VerdictChange.objects.filter(claim_id=claim_id)
+        .order_by("changed_at", "id")
+        .values_list(*CHANGE_FIELDS)
+    ),
+    0,
+)
 
 
 def claim_names(claim_id: int) -> tuple[list[Entity], list[Entity], list[Tag]]:
@@ -492,8 +521,8 @@ def evidence_rows(claim_id: int) -> list[EvidenceRow]:
 def evidence_views(claim_id: int, items: list[EvidenceRow]) -> list[EvidenceView]:
     """Attach to each item the capture that shows its source as cited (2 queries).
 
-    Only the cited captures' files of the kinds the page uses are loaded
-    (``PAGE_ARTIFACT_KINDS``), not every file of every run of a monitored source.
+    Only files of the kinds the page uses are loaded (``PAGE_ARTIFACT_KINDS``),
+    and only the cited captures' are kept.
     """
     captures: dict[int, list[CaptureRow]] = defaultdict(list)
     for row in _CAPTURES(claim_id):
@@ -502,10 +531,10 @@ def evidence_views(claim_id: int, items: list[EvidenceRow]) -> list[EvidenceView
     cited = [_capture_as_cited(captures.get(item.source_id, []), item) for item in items]
     wanted = {capture.pk for capture in cited if capture is not None}
     artifacts: dict[int, list[ArtifactRow]] = defaultdict(list)
-    files = Artifact.objects.filter(capture_id__in=wanted, kind__in=PAGE_ARTIFACT_KINDS)
-    for row in files.order_by("id").values_list(*ArtifactRow.FIELDS):
+    for row in _FILES(claim_id) if wanted else ():
         artifact = ArtifactRow(*row)
-        artifacts[artifact.capture_id].append(artifact)
+        if artifact.capture_id in wanted:
+            artifacts[artifact.capture_id].append(artifact)
     views = []
     for item, capture in zip(items, cited, strict=True):
         changed = item.source.last_changed_at

@@ -18,8 +18,10 @@ BASE_ENV = {
 }
 
 
-def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+def load_settings(
+    code: str = "print(settings.DEBUG)", **env: str
+) -> subprocess.CompletedProcess[str]:
+    code = "import django; django.setup(); from django.conf import settings; " + code
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -85,3 +87,17 @@ def test_every_variable_read_is_listed_in_env_example():
     missing = env.READ - listed
     assert env.READ, "settings read no variables through app.env"
     assert missing == set()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", "True 5"), ("0", "None None")])
+def test_postgres_prepares_statements_unless_told_not_to(value, expected):
+    code = (
+        "o = settings.DATABASES['default']['OPTIONS']; "
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+    env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x"}
+    if value:
+        env["DB_PREPARED_STATEMENTS"] = value
+    result = load_settings(code, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
