@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE_ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"}
+# Not passed on to the settings under test (DJANGO_ALLOW_ASYNC_UNSAFE is set by
+# the browser tests when they are collected first).
+NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"} | {
+    "DJANGO_ALLOW_ASYNC_UNSAFE"
 }
+BASE_ENV = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
 
 
 def load_settings(
