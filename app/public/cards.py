@@ -11,33 +11,26 @@ strings are looked up once per list and every value is escaped with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
-from html import escape
 
-from django.utils import dateformat, formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language_info, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from app.catalog.choices import Verdict
 from app.catalog.models import Claim, Entity
+from app.public.html import Localized, e
 from app.public.render import fast_reverse
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
 
 
 class ClaimCardRenderer:
     """Renders claim cards in the active language."""
 
     def __init__(self) -> None:
-        self.verdicts = {value: _e(label) for value, label in Verdict.choices}
-        self.models_label = _e(gettext("Models:"))
-        self.content_label = _e(gettext("Content:"))
-        self.language_title = _e(gettext("Language of the claim"))
-        self._date_format = formats.get_format("DATE_FORMAT")
-        self._dates: dict[date, str] = {}
-        self._languages: dict[str, str] = {}
+        self.verdicts = {value: e(label) for value, label in Verdict.choices}
+        self.models_label = e(gettext("Models:"))
+        self.content_label = e(gettext("Content:"))
+        self.language_title = e(gettext("Language of the claim"))
+        self._local = Localized()
 
     def render_all(
         self, claims: Iterable[Claim], snippets: Mapping[int, SafeString] | None = None
@@ -47,16 +40,16 @@ class ClaimCardRenderer:
         return mark_safe(html)  # noqa: S308 (every value escaped)
 
     def render(self, claim: Claim, snippet: SafeString | None = None) -> str:
-        url = _e(fast_reverse("public:claim", claim.slug))
+        url = e(fast_reverse("public:claim", claim.slug))
         parts = [
             '<article class="claim-card">\n',
-            f'  <h3><a href="{url}" lang="{_e(claim.language)}">{_e(claim.statement)}</a></h3>\n',
+            f'  <h3><a href="{url}" lang="{e(claim.language)}">{e(claim.statement)}</a></h3>\n',
         ]
         if snippet:
             parts.append(f'  <p class="snippet">{snippet}</p>\n')  # already safe HTML
-        verdict = self.verdicts.get(claim.verdict, _e(claim.verdict))
+        verdict = self.verdicts.get(claim.verdict, e(claim.verdict))
         parts.append(
-            f'  <p class="meta">\n    <span class="verdict verdict-{_e(claim.verdict)}">'
+            f'  <p class="meta">\n    <span class="verdict verdict-{e(claim.verdict)}">'
             f"{verdict}</span>\n    "
         )
         models = list(claim.models_named.all())
@@ -70,36 +63,21 @@ class ClaimCardRenderer:
             "counter": count
         }
         parts.append(
-            f"\n    · {_e(items)}\n"
-            f'    · <span title="{self.language_title}">{self._language(claim.language)}</span>\n'
+            f"\n    · {e(items)}\n"
+            f'    · <span title="{self.language_title}">'
+            f"{self._local.language(claim.language)}</span>\n"
         )
         if claim.published_at:
             local = timezone.localtime(claim.published_at)
             parts.append(
-                f'    · <time datetime="{local.isoformat()}">{self._date(local.date())}</time>\n'
+                f'    · <time datetime="{local.isoformat()}">{e(self._local.date(local))}</time>\n'
             )
         parts.append("  </p>\n</article>\n")
         return "".join(parts)
 
-    def _date(self, day: date) -> str:
-        text = self._dates.get(day)
-        if text is None:
-            text = self._dates[day] = _e(dateformat.format(day, self._date_format))
-        return text
-
-    def _language(self, code: str) -> str:
-        """The language's name in the reader's language, as the ``language_name`` filter."""
-        name = self._languages.get(code)
-        if name is None:
-            try:
-                name = str(get_language_info(code)["name_translated"])
-            except KeyError:
-                name = code.upper()
-            name = self._languages[code] = _e(name)
-        return name
-
 
 def _links(entities: list[Entity]) -> str:
     return ", ".join(
-        f'<a href="{_e(fast_reverse("public:entity", e.slug))}">{_e(e.name)}</a>' for e in entities
+        f'<a href="{e(fast_reverse("public:entity", entity.slug))}">{e(entity.name)}</a>'
+        for entity in entities
     )

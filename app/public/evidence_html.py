@@ -17,105 +17,92 @@ item renders inert.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from html import escape
 from typing import TYPE_CHECKING
 
 from django.template.loader import get_template
-from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from app.catalog.choices import EvidenceKind, OnlineStatus
 from app.editor.timecodes import format_timecode
+from app.public.html import Localized, e
 from app.public.render import id_url
 
 if TYPE_CHECKING:
     from app.public.queries import EvidenceView
 
 
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
 class EvidenceRenderer:
     """Renders the evidence items of one claim page in the active language."""
 
     def __init__(self, claim_language: str) -> None:
-        self.claim_language = _e(claim_language)
-        self.kinds = {value: _e(label) for value, label in EvidenceKind.choices}
-        self.in_video = _e(gettext("In the video:"))
-        self.where = _e(gettext("Where:"))
-        self.original = _e(gettext("original"))
-        self.archived_copy = _e(gettext("archived copy"))
+        self.claim_language = e(claim_language)
+        self.kinds = {value: e(label) for value, label in EvidenceKind.choices}
+        self.in_video = e(gettext("In the video:"))
+        self.where = e(gettext("Where:"))
+        self.original = e(gettext("original"))
+        self.archived_copy = e(gettext("archived copy"))
         self.captured = gettext("captured %(date)s")
-        self.manifest = _e(gettext("manifest SHA-256"))
-        self.not_archived = _e(gettext("not archived yet"))
+        self.manifest = e(gettext("manifest SHA-256"))
+        self.not_archived = e(gettext("not archived yet"))
         self.removed_on = gettext("The original was removed on %(gone)s.")
-        self.removed = _e(gettext("The original has been removed."))
+        self.removed = e(gettext("The original has been removed."))
         self.copy_from = gettext("The archived copy is from %(date)s.")
         self.changed_on = gettext("The original changed on %(changed)s, after it was cited here.")
         self.copy_as_cited = gettext("The archived copy from %(date)s shows it as cited.")
-        self.report = _e(gettext("Report a problem"))
+        self.report = e(gettext("Report a problem"))
         self._frames = get_template("monitor/_evidence_frames.html")
-        self._date_format = formats.get_format("DATE_FORMAT")
-        self._dates: dict[date, str] = {}
+        self._local = Localized()
         self._source_url = id_url("archive:source")
         self._flag_url = id_url("moderation:flag_evidence")
-
-    def _date(self, value: date | datetime) -> str:
-        """``{{ value|date:"DATE_FORMAT" }}``: localized, datetimes in the current time zone."""
-        day = timezone.localtime(value).date() if isinstance(value, datetime) else value
-        text = self._dates.get(day)
-        if text is None:
-            text = self._dates[day] = dateformat.format(day, self._date_format)
-        return text
 
     def render_all(self, views: Iterable[EvidenceView]) -> SafeString:
         return mark_safe("".join(self.render(view) for view in views))  # noqa: S308 (escaped)
 
     def render(self, view: EvidenceView) -> str:
         item, source, capture = view.item, view.item.source, view.capture
-        publisher = _e(source.display_publisher)
+        publisher = e(source.display_publisher)
         parts = [
-            f'<article class="evidence {_e(item.stance)}" id="evidence-{item.pk}">\n',
-            f'  <p><strong class="kind">{self.kinds.get(item.kind, _e(item.kind))}</strong>: '
-            f'<span lang="{self.claim_language}">{_e(item.summary)}</span></p>\n',
+            f'<article class="evidence {e(item.stance)}" id="evidence-{item.pk}">\n',
+            f'  <p><strong class="kind">{self.kinds.get(item.kind, e(item.kind))}</strong>: '
+            f'<span lang="{self.claim_language}">{e(item.summary)}</span></p>\n',
         ]
         if item.quote:
-            lang = _e(source.language) if source.language else self.claim_language
-            parts.append(f'  <blockquote lang="{lang}">{_e(item.quote)}</blockquote>\n')
+            lang = e(source.language) if source.language else self.claim_language
+            parts.append(f'  <blockquote lang="{lang}">{e(item.quote)}</blockquote>\n')
         if item.time_start is not None:
             span = format_timecode(item.time_start)
             if item.time_end is not None:
                 span += "–" + format_timecode(item.time_end)
             parts.append(
-                f'  <p class="meta">{self.in_video} <span class="timerange">{_e(span)}</span></p>\n'
+                f'  <p class="meta">{self.in_video} <span class="timerange">{e(span)}</span></p>\n'
             )
         if item.locator:
-            parts.append(f'  <p class="meta">{self.where} {_e(item.locator)}</p>\n')
+            parts.append(f'  <p class="meta">{self.where} {e(item.locator)}</p>\n')
         if item.time_start is not None or view.changed_after_citation:
             parts.append(self._frames.render({"view": view}))
         parts.append(f'  <p class="source">\n    <span class="publisher">{publisher}</span>')
         if source.title:
-            parts.append(f", <cite>{_e(source.title)}</cite>")
+            parts.append(f", <cite>{e(source.title)}</cite>")
         if source.published_on:
             iso = source.published_on.isoformat()
-            parts.append(f', <time datetime="{iso}">{_e(self._date(source.published_on))}</time>')
+            parts.append(
+                f', <time datetime="{iso}">{e(self._local.date(source.published_on))}</time>'
+            )
         hidden = f'<span class="visually-hidden"> ({publisher})</span>'
         parts.append(
-            f'\n    · <a href="{_e(source.url)}" rel="nofollow noopener noreferrer">'
+            f'\n    · <a href="{e(source.url)}" rel="nofollow noopener noreferrer">'
             f"{self.original}{hidden}</a>\n"
         )
         if capture is not None:
-            captured = _e(self.captured % {"date": self._date(capture.created_at)})
+            captured = e(self.captured % {"date": self._local.date(capture.created_at)})
             archived = self._source_url(item.source_id)
             parts.append(
                 f'    · <a href="{archived}">{self.archived_copy}{hidden}</a>\n'
                 f'    <span class="meta">({captured}'
             )
             if capture.manifest_sha256:
-                digest = _e(capture.manifest_sha256)
+                digest = e(capture.manifest_sha256)
                 parts.append(
                     f', {self.manifest} <code class="hash" title="{digest}">{digest[:16]}…</code>'
                 )
@@ -138,15 +125,15 @@ class EvidenceRenderer:
         copy = ""
         if source.online_status == OnlineStatus.GONE:
             if source.gone_since:
-                said = _e(self.removed_on % {"gone": self._date(source.gone_since)})
+                said = e(self.removed_on % {"gone": self._local.date(source.gone_since)})
             else:
                 said = self.removed
             if capture is not None:
-                copy = " " + _e(self.copy_from % {"date": self._date(capture.created_at)})
+                copy = " " + e(self.copy_from % {"date": self._local.date(capture.created_at)})
             return said + copy
         if view.changed_after_citation:
-            said = _e(self.changed_on % {"changed": self._date(source.last_changed_at)})  # type: ignore[arg-type]
+            said = e(self.changed_on % {"changed": self._local.date(source.last_changed_at)})  # type: ignore[arg-type]
             if capture is not None:
-                copy = " " + _e(self.copy_as_cited % {"date": self._date(capture.created_at)})
+                copy = " " + e(self.copy_as_cited % {"date": self._local.date(capture.created_at)})
             return said + copy
         return ""

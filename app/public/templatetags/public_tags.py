@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django import template
 from django.urls import translate_url
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language_info
 
 from app.catalog.models import Claim, Entity
 from app.editor.timecodes import format_timecode
-from app.public import render
+from app.public import html, render
 from app.public.cards import ClaimCardRenderer
 from app.public.facet_html import render_facet
 from app.public.filters import ClaimFilters, query_string
@@ -69,10 +68,7 @@ def translated_path(context: dict[str, Any], language: str) -> str:
 @register.filter
 def language_name(code: str) -> str:
     """A language code as its name in the reader's language ('fr' -> 'French'/'français')."""
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code.upper()
+    return html.language_name(code)
 
 
 @register.filter
