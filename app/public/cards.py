@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -46,7 +47,7 @@ class ClaimCardRenderer:
             f'  <h3><a href="{url}" lang="{e(claim.language)}">{e(claim.statement)}</a></h3>\n',
         ]
         if snippet:
-            parts.append(f'  <p class="snippet">{snippet}</p>\n')  # already safe HTML
+            parts.append(f'  <p class="snippet">{conditional_escape(snippet)}</p>\n')
         verdict = self.verdicts.get(claim.verdict, e(claim.verdict))
         parts.append(
             f'  <p class="meta">\n    <span class="verdict verdict-{e(claim.verdict)}">'

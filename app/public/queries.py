@@ -25,6 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from app.archive.models import Artifact, ArtifactKind, Capture, CaptureStatus
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
@@ -138,7 +139,8 @@ def claim_list(
     if with_facets and result is not None:
         facets, facets_estimated = _search_facets(ranked, filters)
     elif with_facets and not filters.active:  # every published claim: memoized
-        facets = versioned("facets-all", lambda: facet_counts(claims, filters))
+        unfiltered = f"facets-all:{get_language()}"  # the labels are translated
+        facets = versioned(unfiltered, lambda: facet_counts(claims, filters))
     elif with_facets:
         facets = facet_counts(claims, filters)
     if result is not None and filters.sort == Sort.RELEVANCE:

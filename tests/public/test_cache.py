@@ -112,3 +112,11 @@ def test_the_home_totals_and_the_unfiltered_facets_follow_new_claims(client, set
     assert "<strong>2</strong> published claims" in client.get("/").content.decode()
     page = client.get("/claims/?sort=updated").content.decode()
     assert re.search(r"Supported\s*<span class=\"count\">\(2\)</span>", page)
+
+
+def test_the_memoized_facets_of_the_whole_list_are_kept_per_language(client, settings):
+    settings.CACHE_PAGE_SECONDS = 0
+    ClaimFactory(verdict="refuted")
+    assert "Refuted" in client.get("/claims/").content.decode()
+    page = client.get("/fr/claims/").content.decode()
+    assert "Réfutée" in page and "Refuted" not in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from app.catalog.choices import Verdict
 from app.public.cards import ClaimCardRenderer
@@ -48,9 +49,15 @@ def test_one_item_is_singular_and_french_readers_get_french() -> None:
 def test_hostile_names_and_statements_render_inert_but_snippets_keep_their_marks() -> None:
     claim = ClaimFactory(statement=HOSTILE)
     claim.models_named.add(ModelEntityFactory(name=HOSTILE))
-    html = cards(snippets={claim.pk: "a <mark>match</mark>"})
+    html = cards(snippets={claim.pk: mark_safe("a <mark>match</mark>")})
     parsed = parse(html)
     names = {tag for tag, _attrs in parsed.tags}
     assert "script" not in names and "img" not in names
     assert "mark" in names
     assert "".join(parsed.text).count('<script>alert("x")</script>') == 2
+
+
+def test_a_snippet_that_is_not_marked_safe_is_escaped() -> None:
+    claim = ClaimFactory()
+    html = cards(snippets={claim.pk: "<b>plain text</b>"})
+    assert "&lt;b&gt;plain text&lt;/b&gt;" in html
