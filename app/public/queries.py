@@ -39,7 +39,7 @@ from app.public.rows import ArtifactRow, CaptureRow, EvidenceRow, SourceRow
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 FACET_SIZE = 12
-FACET_SAMPLE = 300
+FACET_SAMPLE = 200
 ENTITY_PAGE_CLAIMS = 300
 FILES_STATUSES = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
 CONTENT_KINDS = (EntityKind.WORK, EntityKind.CREATOR, EntityKind.DATASET)
@@ -132,7 +132,10 @@ def claim_list(
     matching: list[int] = []
     if result is not None:
         claims = claims.filter(pk__in=id_set(list(result.ranks)))
-        matching = list(claims.values_list("pk", flat=True))
+        if filters == ClaimFilters(q=filters.q, sort=filters.sort):
+            matching = list(result.ranks)  # every candidate is a published claim
+        else:
+            matching = list(claims.values_list("pk", flat=True))
     ranked = result.order(matching) if result is not None else []
     facets: dict[str, list[FacetValue]] = {}
     facets_estimated = False

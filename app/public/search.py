@@ -57,18 +57,20 @@ CANDIDATES_SQL = """
   WHERE c.search_vector @@ {TSQUERY} AND c.state = 'published' LIMIT %(cap)s)
 UNION ALL
 (SELECT 'evidence', e.claim_id, e.id, ts_rank(e.search_vector, {TSQUERY})
-   FROM catalog_evidence e
+   FROM catalog_evidence e JOIN catalog_claim c ON c.id = e.claim_id AND c.state = 'published'
   WHERE e.search_vector @@ {TSQUERY} AND e.state = 'published' LIMIT %(cap)s)
 UNION ALL
 (SELECT 'source', e.claim_id, t.source_id, t.rank
    FROM (SELECT source_id, ts_rank(search_vector, {TSQUERY}) AS rank FROM public_sourcetext
           WHERE search_vector @@ {TSQUERY} LIMIT %(cap)s) t
    JOIN catalog_evidence e ON e.source_id = t.source_id
+   JOIN catalog_claim c ON c.id = e.claim_id AND c.state = 'published'
   WHERE e.state = 'published' LIMIT %(cap)s)
 UNION ALL
 (SELECT 'entity', m.claim_id, m.entity_id, 0.05
    FROM (SELECT claim_id, entity_id FROM catalog_claim_models_named
          UNION ALL SELECT claim_id, entity_id FROM catalog_claim_content_named) m
+   JOIN catalog_claim c ON c.id = m.claim_id AND c.state = 'published'
   WHERE m.entity_id = ANY(%(entities)s) LIMIT %(cap)s)
 """.replace("{TSQUERY}", PARSED)
 
@@ -136,7 +138,11 @@ def use_postgres() -> bool:
 
 
 def search_claims(query: str) -> SearchResult:
-    """The published claims matching ``query`` (already cleaned), with ranks."""
+    """The published claims matching ``query`` (already cleaned), with ranks.
+
+    Every candidate is a published claim (each leg checks), so a search without
+    other filters needs no second query to drop drafts.
+    """
     result = SearchResult(query=query)
     if not query:
         return result

@@ -47,3 +47,14 @@ def test_past_the_sample_the_counts_are_scaled_and_marked_as_estimates(
     assert "(≈" in page
     assert "estimated from the 3 best matches" in page
     assert "(≈" not in client.get("/claims/?verdict=supported").content.decode()
+
+
+def test_a_draft_claim_is_not_found_through_its_evidence_sources_or_entities(client) -> None:
+    from tests.factories import EntityFactory, EvidenceFactory
+
+    draft = ClaimFactory(draft=True, statement="Hidden draft.")
+    EvidenceFactory(claim=draft, summary="The zeppelin footage was used.")
+    draft.content_named.add(EntityFactory(name="Zeppelin"))
+    listing = queries.claim_list(parse_filters(QueryDict("q=zeppelin")))
+    assert listing.total == 0 and listing.claims == []
+    assert "Hidden draft" not in client.get("/claims/?q=zeppelin").content.decode()
