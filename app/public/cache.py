@@ -63,14 +63,18 @@ def current_version() -> int:
     return int(version)
 
 
-def versioned(name: str, compute: Callable[[], T], timeout: int = 3600) -> T:
+def versioned(name: str, compute: Callable[[], T]) -> T:
     """``compute()``, memoized under the current content version.
 
     For aggregates over the whole ledger (the home page's totals and entry
     points) that cost far more than a page and change only with the content:
-    every change bumps the version, so a stored answer is never stale. Used
+    every change bumps the version, so with a shared cache (Redis) a stored
+    answer is never stale. Without one (the embedded default keeps the cache in
+    each process's memory) a change made by the worker is seen after at most
+    ``CACHE_PAGE_SECONDS`` (60 s when pages are not cached), like a page. Used
     whether or not whole pages are cached; a cache outage just computes.
     """
+    timeout = settings.CACHE_PAGE_SECONDS or 60
     key = f"memo:{cache_tag()}:{current_version()}:{name}"
     try:
         value = cache.get(key)
