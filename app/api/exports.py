@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from app.api.serializers import iso, seconds
 from app.api.views import error
-from app.archive.models import Capture, CaptureStatus
+from app.archive.models import WITH_FILES, Capture
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Entity, Evidence, Source
 from app.public.render import absolute
@@ -103,9 +103,9 @@ def _evidence() -> Iterator[dict[str, Any]]:
 
 def _sources() -> Iterator[dict[str, Any]]:
     cited = Evidence.objects.published().filter(claim__state=PUBLISHED).values("source_id")
-    latest = Capture.objects.filter(
-        source=OuterRef("pk"), status__in=[CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL]
-    ).order_by("-created_at", "-id")
+    latest = Capture.objects.filter(source=OuterRef("pk"), status__in=WITH_FILES).order_by(
+        "-created_at", "-id"
+    )
     rows = (
         Source.objects.filter(pk__in=cited)
         .order_by("pk")

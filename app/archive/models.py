@@ -20,6 +20,8 @@ class CaptureStatus(models.TextChoices):
 
 
 FINAL_STATUSES = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL, CaptureStatus.FAILED)
+# A capture in these states has files: an archived copy readers can open.
+WITH_FILES = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
 
 
 class ErrorClass(models.TextChoices):

@@ -31,7 +31,7 @@ from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
 from app.archive.manifest import MANIFEST_NAME, canonical_json, iso_utc
-from app.archive.models import Artifact, Capture, CaptureStatus
+from app.archive.models import WITH_FILES, Artifact, Capture
 from app.archive.storage import sha256_stream
 from app.archive.verify import Problem, check_manifest
 from app.catalog.choices import PublicationState
@@ -74,9 +74,9 @@ def package_plan(claim: Claim) -> PackagePlan:
     )
     sources = list({item.source_id: item.source for item in evidence}.values())
     captures = list(
-        Capture.objects.filter(
-            source__in=sources, status__in=[CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL]
-        ).order_by("source_id", "created_at", "id")
+        Capture.objects.filter(source__in=sources, status__in=WITH_FILES).order_by(
+            "source_id", "created_at", "id"
+        )
     )
     artifacts = list(Artifact.objects.filter(capture__in=captures).order_by("capture_id", "id"))
     return PackagePlan(claim, evidence, sources, captures, artifacts)

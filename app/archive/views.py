@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from app.archive.models import Artifact, Capture, CaptureStatus
+from app.archive.models import WITH_FILES, Artifact, Capture
 from app.archive.storage import open_artifact
 from app.catalog.choices import PublicationState
 from app.catalog.models import Source
@@ -32,7 +32,6 @@ INLINE_SAFE = {
 
 
 # Captures whose files are worth showing, newest first.
-DISPLAYABLE = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
 METADATA_LABELS = (
     ("title", _("Title")),
     ("author", _("Author")),
@@ -131,7 +130,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
             Prefetch("artifacts", queryset=Artifact.objects.order_by("id")), "steps"
         )
     )
-    shown = next((c for c in captures if c.status in DISPLAYABLE), None)
+    shown = next((c for c in captures if c.status in WITH_FILES), None)
     text, text_cut = _read_artifact(shown, "text.txt", TEXT_LIMIT)
     context = {"source": source, "captures": captures, "shown": shown, "text": text}
     context |= {"text_cut": text_cut, "metadata": _metadata(shown)}

@@ -26,7 +26,7 @@ from typing import Any
 from django.db import transaction
 
 from app.archive.media import MediaFailure, Probe, Source, grab_frames, png_bytes, probe_media
-from app.archive.models import Artifact, ArtifactKind, Capture, CaptureStatus
+from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture, CaptureStatus
 from app.archive.steps.base import CaptureContext
 from app.archive.storage import open_artifact, store_artifact
 from app.catalog.models import Evidence
@@ -34,7 +34,6 @@ from app.editor.timecodes import format_timecode
 
 # Time codes are typed by people to the second: a range ending this little past the end fits.
 END_TOLERANCE = 0.5
-FILES_STATUSES = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
 StoreFn = Callable[..., Artifact]
 
 
@@ -124,7 +123,7 @@ def video_for(item: Evidence) -> Artifact | None:
         Artifact.objects.filter(
             kind=ArtifactKind.VIDEO,
             capture__source_id=item.source_id,
-            capture__status__in=FILES_STATUSES,
+            capture__status__in=WITH_FILES,
         )
         .select_related("capture")
         .order_by("capture__created_at", "capture_id")

@@ -6,14 +6,13 @@ from dataclasses import dataclass, field
 
 from django.http import Http404, HttpRequest
 
-from app.archive.models import Artifact, ArtifactKind, Capture, CaptureStatus
+from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.archive.storage import open_artifact
 from app.catalog.choices import PublicationState
 from app.catalog.models import Source
 from app.monitor.diff import WordDiff, word_diff
 from app.monitor.models import LinkCheck
 
-FILES_STATUSES = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
 RECENT_CHECKS = 20
 # Texts longer than this are compared on their first part only (the page says so).
 MAX_TEXT_BYTES = 2 * 1024 * 1024
@@ -53,7 +52,7 @@ def source_versions(source: Source) -> list[Version]:
     """Captures with extracted text, oldest first; captures repeating the text are folded in."""
     texts = (
         Artifact.objects.filter(
-            capture__source=source, capture__status__in=FILES_STATUSES, kind=ArtifactKind.TEXT
+            capture__source=source, capture__status__in=WITH_FILES, kind=ArtifactKind.TEXT
         )
         .select_related("capture")
         .order_by("capture__created_at", "capture_id")

@@ -32,7 +32,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from app.archive.detect import detect_wall
-from app.archive.models import Artifact, ArtifactKind, Capture, CaptureOrigin, CaptureStatus
+from app.archive.models import (
+    WITH_FILES,
+    Artifact,
+    ArtifactKind,
+    Capture,
+    CaptureOrigin,
+    CaptureStatus,
+)
 from app.archive.services import request_capture
 from app.archive.storage import open_artifact
 from app.catalog.choices import OnlineStatus
@@ -44,7 +51,6 @@ from app.monitor.models import CheckOutcome, LinkCheck
 
 log = logging.getLogger(__name__)
 
-FILES_STATUSES = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
 ACTIVE_STATUSES = (CaptureStatus.QUEUED, CaptureStatus.RUNNING)
 # A source taken by a check run is not handed out again for this long (a lease).
 CHECK_LEASE = timedelta(hours=1)
@@ -74,14 +80,14 @@ class Observation:
 
 
 def latest_capture(source: Source) -> Capture | None:
-    return source.captures.filter(status__in=FILES_STATUSES).order_by("-created_at", "-id").first()
+    return source.captures.filter(status__in=WITH_FILES).order_by("-created_at", "-id").first()
 
 
 def archived_text(source: Source) -> str | None:
     """The extracted text of the latest capture that has one, or None."""
     artifact = (
         Artifact.objects.filter(
-            capture__source=source, capture__status__in=FILES_STATUSES, kind=ArtifactKind.TEXT
+            capture__source=source, capture__status__in=WITH_FILES, kind=ArtifactKind.TEXT
         )
         .order_by("-capture__created_at", "-capture_id")
         .first()
@@ -331,7 +337,7 @@ def check_source(*, source: Source, now: datetime | None = None) -> LinkCheck:
 
 def due_sources(now: datetime, limit: int) -> list[int]:
     """Ids of archived sources due for a check, oldest due first."""
-    archived = Capture.objects.filter(status__in=FILES_STATUSES).values("source_id")
+    archived = Capture.objects.filter(status__in=WITH_FILES).values("source_id")
     due = Source.objects.due_for_check(now).filter(pk__in=archived)
     return list(due.order_by("next_check_at", "id").values_list("pk", flat=True)[:limit])
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from app.archive.models import Capture, CaptureStatus
+from app.archive.models import WITH_FILES, Capture
 from app.catalog.choices import PublicationState
 from app.lib.http import FetchError, fetch, parse_retry_after
 from app.monitor.models import WaybackSubmission, WitnessStatus
@@ -45,7 +45,7 @@ class WitnessFailed(Exception):
 def enqueue_public_captures(*, now: datetime) -> int:
     """Queue finished captures of public sources that have no witness yet."""
     public = Capture.objects.filter(
-        status__in=[CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL],
+        status__in=WITH_FILES,
         wayback_url="",
         wayback_submission__isnull=True,
         source__evidence__state=PublicationState.PUBLISHED,

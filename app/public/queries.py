@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from app.archive.models import Artifact, ArtifactKind, Capture, CaptureStatus
+from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import Claim, Entity, Evidence, Tag, VerdictChange
 from app.lib.prepared import PreparedQuery
@@ -41,7 +41,6 @@ MAX_PER_PAGE = 100
 FACET_SIZE = 12
 FACET_SAMPLE = 200
 ENTITY_PAGE_CLAIMS = 300
-FILES_STATUSES = (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL)
 CONTENT_KINDS = (EntityKind.WORK, EntityKind.CREATOR, EntityKind.DATASET)
 
 
@@ -335,7 +334,7 @@ def _count_ledger() -> dict[str, int]:
     counts = {"claims": Claim.objects.published().count()}
     # Published evidence of unpublished claims is rare enough not to join for it.
     counts["evidence"] = Evidence.objects.published().count()
-    archived = Capture.objects.filter(status__in=FILES_STATUSES)
+    archived = Capture.objects.filter(status__in=WITH_FILES)
     counts["sources"] = archived.values("source_id").distinct().count()
     return counts
 
@@ -455,24 +454,24 @@ def _evidence_of(claim_id: int) -> QuerySet[Any]:
     return items.order_by("created_at", "id").values_list(*fields)
 
 
-def _captures_of(claim_id: int) -> QuerySet[Any]:
+def _runs_of(claim_id: int) -> QuerySet[Capture]:
     """The captures with files of every source the claim's published evidence cites."""
-    runs = Capture.objects.filter(
-        status__in=FILES_STATUSES,
+    return Capture.objects.filter(
+        status__in=WITH_FILES,
         source__evidence__claim_id=claim_id,
         source__evidence__state=PublicationState.PUBLISHED,
     )
-    return runs.distinct().order_by("created_at", "id").values_list(*CaptureRow.FIELDS)
+
+
+def _captures_of(claim_id: int) -> QuerySet[Any]:
+    runs = _runs_of(claim_id).distinct().order_by("created_at", "id")
+    return runs.values_list(*CaptureRow.FIELDS)
 
 
 def _files_of(claim_id: int) -> QuerySet[Any]:
-    """The files the page uses of every capture ``_captures_of`` lists."""
-    runs = Capture.objects.filter(
-        status__in=FILES_STATUSES,
-        source__evidence__claim_id=claim_id,
-        source__evidence__state=PublicationState.PUBLISHED,
-    )
-    files = Artifact.objects.filter(kind__in=PAGE_ARTIFACT_KINDS, capture__in=runs.values("id"))
+    """The files the page uses of every capture ``_runs_of`` lists."""
+    runs = _runs_of(claim_id).values("id")
+    files = Artifact.objects.filter(kind__in=PAGE_ARTIFACT_KINDS, capture__in=runs)
     return files.order_by("id").values_list(*ArtifactRow.FIELDS)
 
 

@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from app.archive.models import Artifact, ArtifactKind, CaptureStatus
+from app.archive.models import WITH_FILES, Artifact, ArtifactKind
 from app.archive.storage import open_artifact
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Entity
@@ -314,7 +314,7 @@ def latest_text_artifact(source_id: int) -> Artifact | None:
     return (
         Artifact.objects.filter(
             capture__source_id=source_id,
-            capture__status__in=[CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL],
+            capture__status__in=WITH_FILES,
             kind=ArtifactKind.TEXT,
         )
         .order_by("-capture__created_at", "-capture_id", "name")

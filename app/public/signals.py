@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from app.archive.models import Artifact, Capture, CaptureStatus
+from app.archive.models import WITH_FILES, Artifact, Capture
 from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
 from app.public.cache import bump_version
 from app.public.models import SourceText
@@ -15,7 +15,6 @@ from app.public.models import SourceText
 logger = logging.getLogger(__name__)
 
 WATCHED = (Claim, Evidence, Source, Entity, Tag, VerdictChange, Capture, Artifact, SourceText)
-FINAL_WITH_FILES = {CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL}
 
 
 def _bump(sender: Any, **kwargs: Any) -> None:
@@ -29,7 +28,7 @@ def _index_finished_capture(sender: Any, instance: Capture, **kwargs: Any) -> No
     (its manifest hash, frames made for new evidence) do not re-read the text.
     """
     update_fields = kwargs.get("update_fields")
-    if instance.status not in FINAL_WITH_FILES:
+    if instance.status not in WITH_FILES:
         return
     if update_fields is not None and "status" not in update_fields:
         return

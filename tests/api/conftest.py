@@ -1,25 +1,3 @@
-from __future__ import annotations
+"""The API answers through the same page cache as the site: the same fixtures."""
 
-from collections.abc import Iterator
-
-import pytest
-from django.core.management import call_command
-
-from app.public.cache import bump_version
-
-
-@pytest.fixture(autouse=True)
-def fresh_page_cache() -> Iterator[None]:
-    """A rolled-back test leaves no cached page behind for the next one.
-
-    Bumping the version (not cache.clear()) keeps other runs' Redis keys, such
-    as a Celery queue on the same Redis database, untouched.
-    """
-    bump_version()
-    yield
-    bump_version()
-
-
-@pytest.fixture
-def demo(db: None) -> None:
-    call_command("seed_demo")
+from tests.public.conftest import demo, fresh_page_cache  # noqa: F401

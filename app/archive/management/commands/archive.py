@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from app.archive.models import Capture, CaptureOrigin, CaptureStatus
+from app.archive.models import WITH_FILES, Capture, CaptureOrigin
 from app.archive.pipeline import run_capture_by_id
 from app.archive.services import request_capture
 from app.catalog.services import source_get_or_create
@@ -94,7 +94,7 @@ class Command(BaseCommand):
             outcome = run_capture_by_id(capture.pk, attempts=attempts)
         capture.refresh_from_db()
         self.stdout.write(json.dumps(capture_json(capture), indent=2, ensure_ascii=False))
-        if capture.status not in (CaptureStatus.SUCCEEDED, CaptureStatus.PARTIAL):
+        if capture.status not in WITH_FILES:
             raise CommandError(
                 f"capture failed: {capture.error_class}: {capture.error_text}", returncode=1
             )
