@@ -68,10 +68,6 @@ class EvidenceRow:
         values = (*row[:n], SourceRow(*row[n:]))
         return cls(*values)
 
-    @property
-    def has_time_range(self) -> bool:
-        return self.time_start is not None
-
 
 @dataclass(slots=True)
 class CaptureRow:
