@@ -9,10 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles \
     ARCHIVE_BROWSER=/usr/bin/chromium
 
-# chromium for screenshots and PDFs, ffmpeg for video, fonts for both.
+# chromium for screenshots and PDFs, ffmpeg for video, fonts for both; g++ builds pdqhash (sdist only).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium ffmpeg fonts-dejavu-core fonts-noto-core \
-      ca-certificates gettext curl \
+      ca-certificates gettext curl g++ \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
