@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import datetime, time
 from typing import Any
@@ -14,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from app.lib.csvsafe import csv_lines
 from app.moderation import audit, conf
 from app.moderation.access import EXPORT_AUDIT, actor, moderator_required
 from app.moderation.forms import AuditFilterForm
@@ -72,37 +72,21 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/audit.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: object) -> str:
-    """Neutralize spreadsheet formulas: text from the public lands in these cells."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _rows(qs: QuerySet[AuditEntry]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+def _rows(qs: QuerySet[AuditEntry]) -> Iterator[list[object]]:
     for entry in qs.iterator(chunk_size=2000):
-        yield writer.writerow(
-            _cell(value)
-            for value in [
-                entry.pk,
-                entry.created_at.isoformat(),
-                entry.actor_id or "",
-                entry.actor_name,
-                entry.action,
-                entry.target_type,
-                entry.target_id,
-                entry.target_repr,
-                audit.as_json(entry.before),
-                audit.as_json(entry.after),
-                entry.reason,
-            ]
-        )
+        yield [
+            entry.pk,
+            entry.created_at.isoformat(),
+            entry.actor_id or "",
+            entry.actor_name,
+            entry.action,
+            entry.target_type,
+            entry.target_id,
+            entry.target_repr,
+            audit.as_json(entry.before),
+            audit.as_json(entry.after),
+            entry.reason,
+        ]
 
 
 @require_GET
@@ -117,7 +101,9 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         after={"filters": {k: v for k, v in request.GET.items() if v}},
     )
     response = StreamingHttpResponse(
-        _rows(qs.order_by("created_at", "id")), content_type="text/csv"
+        # Text from the public lands in these cells: app.lib.csvsafe neutralizes formulas.
+        csv_lines(CSV_COLUMNS, _rows(qs.order_by("created_at", "id"))),
+        content_type="text/csv",
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="trainedon-audit-{stamp}.csv"'

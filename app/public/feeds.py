@@ -10,9 +10,11 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 
 from app.catalog.models import Claim, Entity, Evidence, VerdictChange
+from app.lib.markdown import render_markdown
 from app.public import queries
 
 FEED_SIZE = 50
@@ -37,7 +39,15 @@ class ClaimsFeed(Feed):
         return item.statement
 
     def item_description(self, item: Claim) -> str:
-        return f"{_('Verdict')}: {item.get_verdict_display()}. {item.summary}"
+        # <summary type="html">: a feed reader renders this as HTML, so the
+        # Markdown goes through the site's one sanitizing renderer and the
+        # rest is escaped, exactly as on the claim page.
+        return format_html(
+            "<p>{}: {}.</p>{}",
+            _("Verdict"),
+            item.get_verdict_display(),
+            render_markdown(item.summary),
+        )
 
     def item_link(self, item: Claim) -> str:
         return item.get_absolute_url()
@@ -81,7 +91,7 @@ class EntityFeed(ClaimsFeed):
 class Update:
     guid: str
     title: str
-    description: str
+    description: str  # HTML, every value in it escaped
     link: str
     date: datetime
 
@@ -107,7 +117,9 @@ class ClaimUpdatesFeed(Feed):
                 guid=f"{url}#evidence-{item.pk}",
                 title=_("New evidence (%(stance)s): %(kind)s")
                 % {"stance": item.get_stance_display(), "kind": item.get_kind_display()},
-                description=f"{item.summary} ({item.source.display_publisher})",
+                description=format_html(
+                    "<p>{} ({})</p>", item.summary, item.source.display_publisher
+                ),
                 link=f"{url}#evidence-{item.pk}",
                 date=item.published_at or item.created_at,
             )
@@ -117,7 +129,7 @@ class ClaimUpdatesFeed(Feed):
             Update(
                 guid=f"{url}#verdict-{change.pk}",
                 title=_("Verdict: %(verdict)s") % {"verdict": change.get_new_verdict_display()},
-                description=change.note,
+                description=f"<p>{escape(change.note)}</p>" if change.note else "",
                 link=f"{url}#verdict-history",
                 date=change.changed_at,
             )
