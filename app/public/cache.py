@@ -7,7 +7,10 @@ every older entry is simply never read again and expires on its own. This is
 coarse but always correct, and a cache hit costs two cache reads.
 
 Pages are cached only for anonymous readers: a signed-in person sees their name
-in the navigation, so their pages are rendered fresh and never stored.
+in the navigation, so their pages are rendered fresh and never stored. The same
+holds for anything else that belongs to one reader: a request with a flash
+message waiting (``django.contrib.messages``) is rendered fresh, and a response
+that showed a message or sets a cookie is never stored (`is_shareable`).
 
 The CSRF token (the language form, htmx headers) cannot be shared between
 readers, so pages are stored with a placeholder that is replaced by the
@@ -98,9 +101,23 @@ def bump_version() -> None:
 
 
 def is_personal(request: HttpRequest) -> bool:
-    """Pages for signed-in people carry their name: never cache those."""
+    """Pages for signed-in people carry their name, pages with a flash message that
+    reader's message: never serve those from the cache or store them."""
     user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated)
+    if user is not None and user.is_authenticated:
+        return True
+    storage = getattr(request, "_messages", None)
+    # len() loads the waiting messages without marking them shown.
+    return bool(storage is not None and (storage.used or len(storage)))
+
+
+def is_shareable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """Whether a rendered anonymous response may be stored for every reader.
+
+    Not when rendering showed or queued a flash message, and not when the
+    response sets a cookie (a session or a message cookie is one reader's).
+    """
+    return not is_personal(request) and not response.cookies
 
 
 def page_context(request: HttpRequest) -> dict[str, Any]:
@@ -176,7 +193,11 @@ def public_page(view: View) -> View:
             response = view(request, *args, **kwargs)
             if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                 response.render()
-            if response.status_code != 200 or not isinstance(response, HttpResponse):
+            if (
+                response.status_code != 200
+                or not isinstance(response, HttpResponse)
+                or not is_shareable(request, response)
+            ):
                 return _without_placeholder(request, response)
             entry = _entry_from(response, version)
             try:
