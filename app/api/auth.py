@@ -8,7 +8,6 @@ these views are CSRF-exempt, and only these.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,10 +17,11 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from app.accounts import ratelimits
 from app.accounts.models import User
-from app.accounts.ratelimits import user_limited
 from app.accounts.services import TokenError, token_authenticate
-from app.editor.permissions import USE_API
+from app.catalog.access import USE_API
+from app.lib import jsonbody
 
 JSON_MAX_BYTES = 64 * 1024
 
@@ -81,10 +81,10 @@ def read_json(request: HttpRequest, limit: int = JSON_MAX_BYTES) -> dict[str, An
         raise ApiError(413, "too_large", f"The body is larger than {limit} bytes.") from None
     if len(raw) > limit:
         raise ApiError(413, "too_large", f"The body is larger than {limit} bytes.")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, "invalid_json", "The body is not valid JSON.") from None
+    try:  # the one parser: depth limit, no lone surrogates, no NUL (app/lib/jsonbody.py)
+        data = jsonbody.parse(raw)
+    except jsonbody.BadJSON as exc:
+        raise ApiError(400, "invalid_json", str(exc)) from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
     return data
@@ -114,7 +114,7 @@ def api_write(*methods: str) -> Callable[[ApiView], ApiView]:
                     allowed = ", ".join(methods)
                     raise ApiError(405, "method_not_allowed", f"Use {allowed}.")
                 request.user = authenticate(request)
-                if user_limited(request, "api-write"):
+                if ratelimits.limited(request, "api-write"):
                     raise ApiError(429, "rate_limited", "Too many requests; slow down.")
                 return view(request, *args, **kwargs)
             except ApiError as exc:

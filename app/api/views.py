@@ -17,8 +17,7 @@ from django.urls import reverse
 from app.api import serializers
 from app.api.openapi import document
 from app.archive.models import Artifact
-from app.catalog.choices import PublicationState
-from app.catalog.models import Source
+from app.catalog import access
 from app.public import queries
 from app.public.cache import public_page
 from app.public.filters import BadFilter, parse_filters
@@ -123,13 +122,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @api_get
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cited = Source.objects.filter(
-        evidence__state=PublicationState.PUBLISHED,
-        evidence__claim__state=PublicationState.PUBLISHED,
-    )
-    source = cited.filter(pk=pk).first()
-    if source is None:
-        raise Http404("No published evidence cites a source with that id.")
+    source = access.access_source(access.ANONYMOUS, pk)
     captures = list(
         source.captures.order_by("-created_at", "-id").prefetch_related(
             Prefetch("artifacts", queryset=Artifact.objects.order_by("id"))

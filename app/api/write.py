@@ -18,16 +18,24 @@ from django.http import HttpRequest, JsonResponse
 
 from app.accounts.models import User
 from app.archive.models import Capture
-from app.archive.services import source_add
+from app.archive.queries import sources_with_status
+from app.archive.services import capture_upload
+from app.archive.uploads import ACCEPTED_LABELS, SNIFF_BYTES, sniff
+from app.catalog import access as perm
+from app.catalog import publication
 from app.catalog.choices import SourceKind
+from app.catalog.forms import EvidenceEditForm, EvidenceForm, VerdictForm
 from app.catalog.models import Claim, Evidence, Source
-from app.catalog.services import verdict_set
-from app.editor import permissions as perm
-from app.editor.forms import EvidenceEditForm, EvidenceForm, VerdictForm
-from app.editor.queries import sources_with_status
-from app.editor.services import EVIDENCE_FIELDS, capture_upload, claim_publish_now, evidence_add
-from app.editor.services import evidence_update as evidence_update_service
-from app.editor.uploads import ACCEPTED_LABELS, SNIFF_BYTES, sniff
+from app.catalog.services import (
+    EVIDENCE_FIELDS,
+    evidence_add,
+    source_add,
+    verdict_set,
+)
+from app.catalog.services import (
+    claim_publish as claim_publish_service,
+)
+from app.catalog.services import evidence_update as evidence_update_service
 from app.lib.urls import InvalidURL
 
 from .auth import ApiError, api_write, read_json
@@ -77,9 +85,11 @@ def evidence_json(item: Evidence) -> dict[str, Any]:
         "summary": item.summary,
         "quote": item.quote,
         "locator": item.locator,
+        "method_note": item.method_note,
+        "grounding": item.grounding or None,
         "time_start": _seconds(item.time_start),
         "time_end": _seconds(item.time_end),
-        "source": source_json(sources_with_status().get(pk=item.source_id)),
+        "source": source_json(sources_with_status(item.added_by).get(pk=item.source_id)),
     }
 
 
@@ -119,7 +129,7 @@ def _invalid(form: forms.Form) -> ApiError:
 @api_write("POST")
 def sources_create(request: HttpRequest) -> JsonResponse:
     """POST /api/v1/sources {"url": ...}: 201 with a new source, 200 with a known one."""
-    perm.require(request.user, "catalog.add_source")
+    perm.require(request.user, perm.ADD_SOURCE)
     body = _form_data(read_json(request), ("url", "kind"))
     kind = body.get("kind", "")
     if kind and kind not in SourceKind.values:
@@ -130,7 +140,7 @@ def sources_create(request: HttpRequest) -> JsonResponse:
         result = source_add(url=body["url"], actor=_user(request), kind=kind)
     except InvalidURL as exc:
         raise ApiError(400, "invalid", "The address is not valid.", {"url": [str(exc)]}) from None
-    data = source_json(sources_with_status().get(pk=result.source.pk))
+    data = source_json(sources_with_status(request.user).get(pk=result.source.pk))
     data["created"] = result.created
     return JsonResponse(data, status=201 if result.created else 200)
 
@@ -168,9 +178,13 @@ def evidence_update(request: HttpRequest, pk: int) -> JsonResponse:
 def claim_publish(request: HttpRequest, slug: str) -> JsonResponse:
     """POST /api/v1/claims/{slug}/publish (needs "publish directly")."""
     claim = perm.access_claim(request.user, slug)
-    if not perm.can_publish(request.user, claim):
-        raise ApiError(403, "forbidden", "Publishing needs the “publish directly” permission.")
-    return JsonResponse(claim_json(claim_publish_now(claim=claim, actor=_user(request))))
+    try:
+        claim = claim_publish_service(claim=claim, actor=_user(request))
+    except publication.TransitionNotAllowed as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
+    except publication.PublicationError as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    return JsonResponse(claim_json(claim))
 
 
 @api_write("POST")
@@ -193,9 +207,7 @@ def source_upload(request: HttpRequest, pk: int) -> JsonResponse:
     """POST /api/v1/sources/{id}/uploads: the raw file as the body (any Content-Type;
     the type is read from the file's first bytes)."""
     perm.require(request.user, perm.UPLOAD)
-    source = Source.objects.filter(pk=pk).first()
-    if source is None:
-        raise ApiError(404, "not_found", "No such source.")
+    source = perm.access_source(request.user, pk)
     limit = settings.ARCHIVE_UPLOAD_MAX_BYTES
     length = _length(request)
     if length > limit:

@@ -18,10 +18,11 @@ capture's manifest, and lists each problem.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -34,7 +35,7 @@ from app.archive.manifest import MANIFEST_NAME, canonical_json, iso_utc
 from app.archive.models import WITH_FILES, Artifact, Capture
 from app.archive.storage import sha256_stream
 from app.archive.verify import Problem, check_manifest
-from app.catalog.choices import PublicationState
+from app.catalog.access import public_evidence
 from app.catalog.models import Claim, Evidence, Source
 
 PACKAGE_FORMAT = "trainedon-package/1"
@@ -63,12 +64,20 @@ class PackagePlan:
     sources: list[Source]
     captures: list[Capture]
     artifacts: list[Artifact]
+    # (member name, bytes) added by EXTRA_FILES hooks, listed in "files" like the rest.
+    extras: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+# Files other apps add to every package: each hook gets the plan and returns
+# (member name, bytes) pairs. app.ledgerdata adds "provenance.json" (the claim's
+# W3C PROV-JSON lineage) from its AppConfig.ready().
+EXTRA_FILES: list[Callable[[PackagePlan], list[tuple[str, bytes]]]] = []
 
 
 def package_plan(claim: Claim) -> PackagePlan:
     """Published evidence of the claim, its sources, their captures with files (4 queries)."""
     evidence = list(
-        Evidence.objects.filter(claim=claim, state=PublicationState.PUBLISHED)
+        public_evidence().filter(claim=claim)
         .select_related("source")
         .order_by("created_at", "id")
     )
@@ -79,7 +88,9 @@ def package_plan(claim: Claim) -> PackagePlan:
         )
     )
     artifacts = list(Artifact.objects.filter(capture__in=captures).order_by("capture_id", "id"))
-    return PackagePlan(claim, evidence, sources, captures, artifacts)
+    plan = PackagePlan(claim, evidence, sources, captures, artifacts)
+    plan.extras = [member for hook in EXTRA_FILES for member in hook(plan)]
+    return plan
 
 
 def member_path(artifact: Artifact) -> str:
@@ -104,7 +115,7 @@ def package_manifest(plan: PackagePlan, *, generated_at: datetime) -> dict[str, 
         "evidence": [_evidence(item) for item in plan.evidence],
         "sources": [_source(s, by_capture.get(s.pk, [])) for s in plan.sources],
         "captures": [_capture(c) for c in plan.captures],
-        "files": [_file(a) for a in plan.artifacts],
+        "files": [_file(a) for a in plan.artifacts] + [_extra(n, d) for n, d in plan.extras],
     }
 
 
@@ -117,6 +128,8 @@ def _evidence(item: Evidence) -> dict[str, Any]:
         "summary": item.summary,
         "quote": item.quote,
         "locator": item.locator,
+        "method_note": item.method_note,
+        "grounding": item.grounding or None,
         "time_start": str(item.time_start) if item.time_start is not None else None,
         "time_end": str(item.time_end) if item.time_end is not None else None,
         "cited_at": iso_utc(item.created_at),
@@ -149,6 +162,11 @@ def _capture(capture: Capture) -> dict[str, Any]:
         "manifest_sha256": capture.manifest_sha256,
         "wayback_url": capture.wayback_url,
     }
+
+
+def _extra(name: str, data: bytes) -> dict[str, Any]:
+    return {"path": name, "media_type": "application/json", "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
 
 
 def _file(artifact: Artifact) -> dict[str, Any]:
@@ -218,6 +236,9 @@ def stream_package(plan: PackagePlan, *, storage: Storage | None = None) -> Iter
                     for chunk in iter(lambda: source.read(CHUNK), b""):
                         target.write(chunk)
                         yield pipe.drain()
+            yield pipe.drain()
+        for name, data in plan.extras:
+            archive.writestr(_entry(name, now, "application/json", 0), data)
             yield pipe.drain()
         manifest = canonical_json(package_manifest(plan, generated_at=now))
         archive.writestr(_entry(PACKAGE_MANIFEST, now, "application/json", 0), manifest)

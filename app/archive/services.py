@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
 
 from app.accounts.models import User
 from app.archive.models import Capture, CaptureOrigin, CaptureStatus
+from app.archive.uploads import FileType
 from app.catalog.models import Source
-from app.catalog.services import SourceResult, source_get_or_create
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +66,64 @@ def request_capture(
     return capture
 
 
-def source_add(*, url: str, actor: User | None = None, kind: str = "") -> SourceResult:
-    """Find or create the source of an address; a new source gets its first capture.
+def capture_for_new_source(*, source: Source, actor: User | None = None, **_kwargs: object) -> None:
+    """Answer `app.catalog.signals.source_created`: a new source's first capture,
+    queued in the transaction that created the source."""
+    request_capture(source=source, actor=actor)
 
-    Raises `app.lib.urls.InvalidURL` for text that is not an http(s) address.
-    """
+
+def capture_retry(*, source: Source, actor: User) -> Capture:
+    """Queue a new capture of ``source``, unless one is already waiting or running."""
     with transaction.atomic():
-        result = source_get_or_create(url=url, actor=actor, kind=kind)
-        if result.created:
-            request_capture(source=result.source, actor=actor)
-    return result
+        Source.objects.select_for_update().filter(pk=source.pk).first()
+        active = source.captures.filter(
+            status__in=[CaptureStatus.QUEUED, CaptureStatus.RUNNING]
+        ).first()
+        if active is not None:
+            return active
+        return request_capture(source=source, actor=actor, origin=CaptureOrigin.RETRY)
+
+
+def capture_upload(
+    *,
+    source: Source,
+    actor: User,
+    filetype: FileType,
+    filename: str,
+    path: str | None = None,
+    data: bytes | None = None,
+) -> Capture:
+    """Record an editor's own copy of a source as a new capture with origin "upload".
+
+    The file is hashed and stored like any archived artifact, and the capture
+    gets a manifest; ``how`` and the metadata say who uploaded it.
+    """
+    from app.archive.manifest import write_manifest
+    from app.archive.storage import store_artifact
+
+    now = timezone.now()
+    who = actor.get_username()
+    capture = Capture.objects.create(
+        source=source,
+        status=CaptureStatus.SUCCEEDED,
+        origin=CaptureOrigin.UPLOAD,
+        requested_by=actor,
+        requested_url=source.normalized_url,
+        started_at=now,
+        finished_at=now,
+        content_type=filetype.media_type,
+        tool_versions={"upload": "trainedon editor"},
+    )
+    stem = slugify(filename.rsplit(".", 1)[0])[:80] or "upload"
+    store_artifact(
+        capture=capture,
+        kind=filetype.kind,
+        name=f"{stem}{filetype.extension}",
+        path=path,
+        data=data,
+        media_type=filetype.media_type,
+        how=f"uploaded by {who}",
+        metadata={"uploaded_by": who, "original_name": filename[:200]},
+    )
+    write_manifest(capture)
+    return capture

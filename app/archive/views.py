@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from app.archive.models import WITH_FILES, Artifact, Capture
 from app.archive.storage import open_artifact
-from app.catalog.choices import PublicationState
-from app.catalog.models import Source
+from app.catalog.access import access_artifact, access_source
 
 # Media types a browser may display inline without running anything of the page.
 INLINE_SAFE = {
@@ -46,25 +48,15 @@ METADATA_LABELS = (
 TEXT_LIMIT = 200_000
 
 
-def access_artifact(request: HttpRequest, artifact_id: int) -> Artifact:
-    """An artifact of a source cited by published evidence, or by anything for staff."""
-    artifact = get_object_or_404(Artifact.objects.select_related("capture"), pk=artifact_id)
-    user = request.user
-    if user.is_authenticated and user.is_staff:
-        return artifact
-    cited = artifact.capture.source.evidence.filter(state=PublicationState.PUBLISHED).exists()
-    if not cited:
-        raise Http404("No such artifact.")
-    return artifact
-
-
 @require_GET
-def artifact_download(request: HttpRequest, artifact_id: int, name: str = "") -> FileResponse:
-    artifact = access_artifact(request, artifact_id)
+def artifact_download(request: HttpRequest, artifact_id: int, name: str = "") -> HttpResponseBase:
+    artifact = access_artifact(request.user, artifact_id)
     if name and name != artifact.name:
         raise Http404("No such artifact.")
     media_type = artifact.media_type.split(";")[0].strip().lower()
     inline = media_type in INLINE_SAFE and request.GET.get("download") != "1"
+    if settings.ARCHIVE_STORAGE == "s3":
+        return _signed_redirect(artifact, media_type, inline)
     try:
         handle = open_artifact(artifact)
     except FileNotFoundError:
@@ -88,14 +80,27 @@ def artifact_download(request: HttpRequest, artifact_id: int, name: str = "") ->
     return response
 
 
-def access_source(user: Any, pk: int) -> Source:
-    """A source cited by published evidence (staff see every source); 404 otherwise."""
-    source = get_object_or_404(Source, pk=pk)
-    if user.is_authenticated and user.is_staff:
-        return source
-    if not source.evidence.filter(state=PublicationState.PUBLISHED).exists():
-        raise Http404("No published evidence cites this source.")
-    return source
+def _signed_redirect(artifact: Artifact, media_type: str, inline: bool) -> HttpResponseBase:
+    """On object storage the store serves the file itself, from its own origin: a
+    redirect to a signed URL that expires after ``ARTIFACT_URL_SECONDS`` and fixes the
+    response's type and disposition the way this view would."""
+    from app.archive.s3 import signed_url
+
+    if media_type == "text/plain":
+        media_type = "text/plain; charset=utf-8"
+    url = signed_url(
+        default_storage,
+        artifact.storage_key,
+        filename=artifact.name,
+        media_type=media_type if inline else "application/octet-stream",
+        attachment=not inline,
+    )
+    if url is None:
+        raise Http404("The stored file is missing.")
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "private, no-store"  # the signed URL expires
+    response["X-Artifact-SHA256"] = artifact.sha256
+    return response
 
 
 def _read_artifact(capture: Capture | None, name: str, limit: int) -> tuple[str, bool]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from app.catalog.choices import (
     DeveloperResponse,
     EntityKind,
     EvidenceKind,
+    Grounding,
     OnlineStatus,
     PublicationState,
     SourceKind,
@@ -93,8 +94,7 @@ class Tag(models.Model):
 
 
 class ClaimQuerySet(models.QuerySet["Claim"]):
-    def published(self) -> ClaimQuerySet:
-        return self.filter(state=PublicationState.PUBLISHED)
+    """Who may see which claims is decided in `app.catalog.access` (``public_claims``)."""
 
 
 class Claim(models.Model):
@@ -293,8 +293,7 @@ def display_publisher(publisher: str, normalized_url: str) -> str:
 
 
 class EvidenceQuerySet(models.QuerySet["Evidence"]):
-    def published(self) -> EvidenceQuerySet:
-        return self.filter(state=PublicationState.PUBLISHED)
+    """Who may see which evidence is decided in `app.catalog.access` (``public_evidence``)."""
 
 
 class Evidence(models.Model):
@@ -314,6 +313,22 @@ class Evidence(models.Model):
     )
     time_end = models.DecimalField(
         _("video end (seconds)"), max_digits=9, decimal_places=3, null=True, blank=True
+    )
+    method_note = models.TextField(
+        _("method"),
+        blank=True,
+        max_length=5000,
+        help_text=_(
+            "What was done, on what sample, with what limits. For an output test: the model "
+            "and version, the date, the prompts and the outputs."
+        ),
+    )
+    grounding = models.CharField(
+        _("grounded or speculative"),
+        max_length=20,
+        choices=Grounding.choices,
+        blank=True,
+        default=Grounding.NOT_ASSESSED,
     )
     time_range_problem = models.CharField(
         _("time range problem"),
@@ -351,6 +366,9 @@ class Evidence(models.Model):
             models.CheckConstraint(condition=_in("kind", EvidenceKind), name="evidence_kind_valid"),
             models.CheckConstraint(condition=_in("stance", Stance), name="evidence_stance_valid"),
             models.CheckConstraint(
+                condition=_in("grounding", Grounding), name="evidence_grounding_valid"
+            ),
+            models.CheckConstraint(
                 condition=_in("state", PublicationState), name="evidence_state_valid"
             ),
             models.CheckConstraint(
@@ -374,3 +392,71 @@ class Evidence(models.Model):
     @property
     def has_time_range(self) -> bool:
         return self.time_start is not None
+
+
+class AuditEntryImmutable(Exception):
+    """Raised on any attempt to change or remove an audit row."""
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditEntryImmutable("The audit log is append-only.")
+
+    def delete(self) -> NoReturn:
+        raise AuditEntryImmutable("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """Who did what to which row, when, before and after, and why. Append-only.
+
+    The application never updates or deletes a row: the model and its
+    queryset refuse to, and on PostgreSQL a trigger rejects UPDATE and DELETE
+    (migration 0002). The actor is kept by id without a database constraint
+    and by name, so removing a user never touches the log.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        # The table kept its name when the model moved down from moderation.
+        db_table = "moderation_auditentry"
+        default_permissions = ("view",)
+        permissions = [("export_auditentry", "Can export the audit log")]
+        indexes = [
+            models.Index(
+                fields=["target_type", "target_id"], name="moderation__target__e56450_idx"
+            ),
+            models.Index(fields=["actor", "-created_at"], name="moderation__actor_i_0e08f5_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditEntryImmutable("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditEntryImmutable("The audit log is append-only.")

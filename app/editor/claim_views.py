@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from app.catalog import access as perm
+from app.catalog import services
+from app.catalog.forms import ENTITY_FIELDS, ClaimForm, EntityInlineForm
 from app.catalog.models import Claim, Entity
-from app.editor import permissions as perm
-from app.editor import queries, services
+from app.editor import queries
 from app.editor.common import user_of as _user
 from app.editor.common import workspace
-from app.editor.forms import ENTITY_FIELDS, ClaimForm, EntityInlineForm
 from app.lib.markdown import render_markdown
 
 

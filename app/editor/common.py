@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from app.accounts.models import User
-from app.editor import permissions as perm
+from app.catalog import access as perm
 
 View = Callable[..., HttpResponse]
 

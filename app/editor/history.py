@@ -10,8 +10,8 @@ from typing import Any
 from django.db import models
 
 from app.catalog.models import Claim, Entity
-from app.editor.services import RESTORABLE
-from app.editor.timecodes import format_timecode
+from app.catalog.services import RESTORABLE
+from app.lib.timecodes import format_timecode
 
 LIMIT = 50
 IGNORED = {"updated_at", "created_at"}

@@ -4,50 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from app.archive.models import Capture, CaptureStatus
+from app.archive.models import CaptureStatus
+from app.archive.queries import sources_with_status
+from app.catalog.access import visible_evidence
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Entity, Evidence, Source
 
 DASHBOARD_LIMIT = 50
 
 
-def sources_with_status() -> QuerySet[Source]:
-    """Sources annotated with their latest capture and how many claims cite them.
-
-    ``capture_id``, ``capture_status``, ``capture_error_class``,
-    ``capture_error_text``, ``capture_origin`` (all None without a capture)
-    and ``n_claims``.
-    """
-    latest = Capture.objects.filter(source=OuterRef("pk")).order_by("-created_at", "-id")
-    citing = (
-        Evidence.objects.filter(source=OuterRef("pk"))
-        .order_by()
-        .values("source")
-        .annotate(n=Count("claim", distinct=True))
-        .values("n")
-    )
-    return Source.objects.annotate(
-        capture_id=Subquery(latest.values("id")[:1]),
-        capture_status=Subquery(latest.values("status")[:1]),
-        capture_error_class=Subquery(latest.values("error_class")[:1]),
-        capture_error_text=Subquery(latest.values("error_text")[:1]),
-        capture_origin=Subquery(latest.values("origin")[:1]),
-        n_claims=Coalesce(Subquery(citing, output_field=IntegerField()), Value(0)),
-    )
-
-
 def evidence_for_claim(claim: Claim, user: Any) -> QuerySet[Evidence]:
     """The evidence of a claim that ``user`` may see, with source and archive status."""
-    from app.editor.permissions import EDIT_ANY_EVIDENCE, sees_all_drafts
-
-    items = Evidence.objects.filter(claim=claim)
-    if not (user.has_perm(EDIT_ANY_EVIDENCE) or sees_all_drafts(user)):
-        items = items.filter(Q(state=PublicationState.PUBLISHED) | Q(added_by=user))
+    items = visible_evidence(user).filter(claim=claim)
     return items.select_related("added_by").prefetch_related(
-        Prefetch("source", queryset=sources_with_status())
+        Prefetch("source", queryset=sources_with_status(user))
     )
 
 
@@ -96,13 +68,15 @@ def my_decisions_evidence(user: Any) -> QuerySet[Evidence]:
 
 def my_sources(user: Any) -> QuerySet[Source]:
     return (
-        sources_with_status().filter(added_by=user).order_by("-created_at", "-id")[:DASHBOARD_LIMIT]
+        sources_with_status(user)
+        .filter(added_by=user)
+        .order_by("-created_at", "-id")[:DASHBOARD_LIMIT]
     )
 
 
 def failed_sources(user: Any, *, everyone: bool) -> QuerySet[Source]:
     """Sources whose latest capture failed: mine, or everyone's for those who may retry."""
-    sources = sources_with_status().filter(capture_status=CaptureStatus.FAILED)  # type: ignore[misc]
+    sources = sources_with_status(user).filter(capture_status=CaptureStatus.FAILED)  # type: ignore[misc]
     if not everyone:
         sources = sources.filter(added_by=user)
     return sources.order_by("-updated_at", "-id")[:DASHBOARD_LIMIT]

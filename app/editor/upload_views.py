@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -22,13 +22,9 @@ from django.views.decorators.http import require_http_methods
 
 from app.accounts.models import User
 from app.archive.models import Artifact
-from app.catalog.models import Source
-from app.editor import permissions as perm
-from app.editor.common import workspace
-from app.editor.forms import UploadForm
-from app.editor.queries import sources_with_status
-from app.editor.services import capture_upload
-from app.editor.uploads import (
+from app.archive.queries import sources_with_status
+from app.archive.services import capture_upload
+from app.archive.uploads import (
     ACCEPTED_LABELS,
     MULTIPART_OVERHEAD,
     SNIFF_BYTES,
@@ -36,12 +32,16 @@ from app.editor.uploads import (
     declared_length,
     sniff,
 )
+from app.catalog import access as perm
+from app.catalog.forms import UploadForm
+from app.catalog.models import Source
+from app.editor.common import workspace
 
 
 def _page(
     request: HttpRequest, source: Source, form: UploadForm, error: str = "", status: int = 200
 ) -> HttpResponse:
-    source = sources_with_status().get(pk=source.pk)
+    source = sources_with_status(request.user).get(pk=source.pk)
     captures = source.captures.select_related("requested_by").prefetch_related(
         Prefetch("artifacts", queryset=Artifact.objects.order_by("id"))
     )
@@ -62,7 +62,7 @@ def _too_large(request: HttpRequest, source: Source) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def source_upload(request: HttpRequest, pk: int) -> HttpResponse:
     perm.require(request.user, perm.UPLOAD)
-    source = get_object_or_404(Source, pk=pk)
+    source = perm.access_source(request.user, pk)
     if request.method != "POST":
         return _page(request, source, UploadForm())
     limit = settings.ARCHIVE_UPLOAD_MAX_BYTES

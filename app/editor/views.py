@@ -16,16 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from app.archive.services import source_add
-from app.catalog.models import Claim, Entity, Evidence, Source
-from app.catalog.services import verdict_set
-from app.editor import permissions as perm
-from app.editor import queries, services
-from app.editor.common import is_htmx as _htmx
-from app.editor.common import redirect_back as _back
-from app.editor.common import user_of as _user
-from app.editor.common import workspace
-from app.editor.forms import (
+from app.archive.queries import sources_with_status
+from app.archive.services import capture_retry
+from app.catalog import access as perm
+from app.catalog import publication, services
+from app.catalog.choices import PublicationState
+from app.catalog.forms import (
     EntityForm,
     EvidenceEditForm,
     EvidenceForm,
@@ -33,6 +29,13 @@ from app.editor.forms import (
     SourceMetadataForm,
     VerdictForm,
 )
+from app.catalog.models import Claim, Entity, Evidence, Source
+from app.catalog.services import source_add, verdict_set
+from app.editor import queries
+from app.editor.common import is_htmx as _htmx
+from app.editor.common import redirect_back as _back
+from app.editor.common import user_of as _user
+from app.editor.common import workspace
 from app.editor.history import history_entries
 from app.lib.markdown import render_markdown
 from app.lib.urls import InvalidURL
@@ -71,7 +74,7 @@ def _claim_page(
         "form": form or EvidenceForm(),
         "can_edit": perm.can_edit_claim(user, claim),
         "can_add_evidence": perm.can_add_evidence(user, claim),
-        "can_publish": perm.can_publish(user, claim),
+        "can_publish": publication.can_set(user, claim, PublicationState.PUBLISHED),
         "can_set_verdict": perm.can_set_verdict(user),
         "verdict_form": VerdictForm(initial={"verdict": claim.verdict}),
     }
@@ -91,7 +94,7 @@ def claim_submit(request: HttpRequest, slug: str) -> HttpResponse:
     claim = perm.access_claim(request.user, slug, write=True)
     try:
         claim = services.claim_submit(claim=claim, actor=_user(request))
-    except ValueError as exc:
+    except publication.PublicationError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Submitted: %(state)s.") % {"state": claim.get_state_display()})
@@ -102,10 +105,12 @@ def claim_submit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def claim_publish(request: HttpRequest, slug: str) -> HttpResponse:
     claim = perm.access_claim(request.user, slug)
-    if not perm.can_publish(request.user, claim):
-        raise PermissionDenied("Publishing needs the “publish directly” permission.")
-    services.claim_publish_now(claim=claim, actor=_user(request))
-    messages.success(request, _("Published."))
+    try:
+        services.claim_publish(claim=claim, actor=_user(request))
+    except publication.PublicationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Published."))
     return redirect("editor:claim", slug=claim.slug)
 
 
@@ -193,8 +198,15 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Sources and captures -----------------------------------------------------------
 
 
-def _card(request: HttpRequest, source_id: int, ctx: str) -> HttpResponse:
-    source = get_object_or_404(queries.sources_with_status(), pk=source_id)
+def _card(request: HttpRequest, source_id: int, ctx: str, *, typed: bool = False) -> HttpResponse:
+    """A source's card. ``typed``: the user has just typed its address, so they
+    may see the card of a source that only others' drafts cite yet (its counts
+    are still only of what they may see); otherwise the access rule decides."""
+    with_status = sources_with_status(request.user)
+    if typed:
+        source = with_status.get(pk=source_id)
+    else:
+        source = perm.access_source(request.user, source_id, queryset=with_status)
     ctx = ctx if ctx in ("form", "row", "dash") else "row"
     meta = SourceMetadataForm(prefix="source", initial={
         n: getattr(source, n) for n in services.SOURCE_FIELDS})  # fmt: skip
@@ -206,13 +218,13 @@ def _card(request: HttpRequest, source_id: int, ctx: str) -> HttpResponse:
 @require_POST
 def source_lookup(request: HttpRequest) -> HttpResponse:
     """Pasting an address in the evidence form: find or create the source at once."""
-    perm.require(request.user, "catalog.add_source")
+    perm.require(request.user, perm.ADD_SOURCE)
     raw = str(request.POST.get("url", ""))
     try:
         result = source_add(url=raw, actor=_user(request))
     except InvalidURL as exc:
         return render(request, "editor/_source_error.html", {"error": str(exc)})
-    return _card(request, result.source.pk, "form")
+    return _card(request, result.source.pk, "form", typed=True)
 
 
 @workspace
@@ -225,8 +237,8 @@ def source_card(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def source_retry(request: HttpRequest, pk: int) -> HttpResponse:
     perm.require(request.user, perm.RETRY)
-    source = get_object_or_404(Source, pk=pk)
-    services.capture_retry(source=source, actor=_user(request))
+    source = perm.access_source(request.user, pk)
+    capture_retry(source=source, actor=_user(request))
     if _htmx(request):
         return _card(request, source.pk, request.POST.get("ctx", "row"))
     messages.success(request, _("Archiving queued again."))

@@ -14,7 +14,7 @@ from app.accounts.models import User
 
 MODERATE = "catalog.moderate"
 SET_VERDICT = "catalog.set_verdict"
-EXPORT_AUDIT = "moderation.export_auditentry"
+EXPORT_AUDIT = "catalog.export_auditentry"
 
 View = Callable[..., HttpResponseBase]
 

@@ -5,8 +5,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from app.catalog.models import AuditEntry
 from app.moderation.admin_actions import ModerationActions
-from app.moderation.models import AuditEntry, Decision, Flag, ReviewLock, Suggestion
+from app.moderation.models import Decision, Flag, ReviewLock, Suggestion
 
 
 @admin.register(Suggestion)

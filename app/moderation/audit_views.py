@@ -13,11 +13,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from app.catalog import audit
+from app.catalog.models import AuditEntry
 from app.lib.csvsafe import csv_lines
-from app.moderation import audit, conf
+from app.moderation import conf
 from app.moderation.access import EXPORT_AUDIT, actor, moderator_required
 from app.moderation.forms import AuditFilterForm
-from app.moderation.models import AuditEntry
 
 CSV_COLUMNS = [
     "id",
@@ -97,7 +98,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     audit.record(
         actor=actor(request),
         action="audit.export",
-        target=audit.Target("moderation.auditentry"),
+        target=audit.Target("catalog.auditentry"),
         after={"filters": {k: v for k, v in request.GET.items() if v}},
     )
     response = StreamingHttpResponse(

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from app.catalog.access import public_claims
 from app.catalog.choices import DeveloperResponse, EvidenceKind, Stance, Strength, Verdict
 from app.catalog.models import Claim
 from app.lib.urls import MAX_URL_LENGTH, InvalidURL, normalize_url
@@ -69,7 +70,7 @@ class SuggestionForm(forms.Form):
         if not raw:
             return None
         slug = [part for part in urlsplit(raw).path.split("/") if part][-1:] or [""]
-        claim = Claim.objects.published().filter(slug=slug[0]).first()
+        claim = public_claims().filter(slug=slug[0]).first()
         if claim is None:
             raise forms.ValidationError(_("No published claim has this address."))
         return claim

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -234,67 +232,3 @@ def reason_display(code: str, text: str) -> str:
     if code == RejectReason.OTHER and text:
         return text
     return ": ".join(part for part in (label, text) if part)
-
-
-class AuditEntryImmutable(Exception):
-    """Raised on any attempt to change or remove an audit row."""
-
-
-class AuditQuerySet(models.QuerySet["AuditEntry"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AuditEntryImmutable("The audit log is append-only.")
-
-    def delete(self) -> NoReturn:
-        raise AuditEntryImmutable("The audit log is append-only.")
-
-
-class AuditEntry(models.Model):
-    """Who did what to which row, when, before and after, and why. Append-only.
-
-    The application never updates or deletes a row: the model and its
-    queryset refuse to, and on PostgreSQL a trigger rejects UPDATE and DELETE
-    (migration 0002). The actor is kept by id without a database constraint
-    and by name, so removing a user never touches the log.
-    """
-
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=60, db_index=True)
-    target_type = models.CharField(max_length=60)
-    target_id = models.CharField(max_length=64, blank=True)
-    target_repr = models.CharField(max_length=300, blank=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    reason = models.TextField(blank=True)
-
-    objects = AuditQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit log")
-        default_permissions = ("view",)
-        permissions = [("export_auditentry", "Can export the audit log")]
-        indexes = [
-            models.Index(fields=["target_type", "target_id"]),
-            models.Index(fields=["actor", "-created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AuditEntryImmutable("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditEntryImmutable("The audit log is append-only.")

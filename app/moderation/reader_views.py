@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from app.catalog.access import public_claims, public_evidence
 from app.catalog.models import Claim, Evidence
-from app.moderation import conf
 from app.moderation.access import maybe_user
 from app.moderation.forms import FlagForm, SuggestionForm
 from app.moderation.intake import (
@@ -49,8 +49,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
             "moderation/suggest.html",
             {"form": SuggestionForm(initial={**initial, "kind": kind})},
         )
-    rates = [conf.rate("MODERATION_SUGGEST_RATE"), conf.rate("MODERATION_SUGGEST_RATE_HOURLY")]
-    if rate_limited(request, group="moderation.suggest", rates=rates):
+    if rate_limited(request, group="suggest"):
         return _too_many(request, "moderation/suggest.html", {"form": SuggestionForm()})
     form = SuggestionForm(request.POST)
     try:
@@ -68,11 +67,8 @@ def suggest(request: HttpRequest) -> HttpResponse:
         return render(request, "moderation/suggest.html", {"form": form}, status=400)
     data = {k: v for k, v in form.cleaned_data.items() if k not in ("website", "started")}
     result = suggestion_submit(**data, actor=maybe_user(request), ip=client_ip(request))
-    if result.known_source is not None:
-        messages.info(
-            request,
-            _("We already know this address: your suggestion is attached to the existing source."),
-        )
+    # The same answer whether or not the address is known: a source cited only by
+    # a draft is private (only moderators see `was_known`).
     messages.success(
         request, _("Thank you. Keep this private link to see the moderators' decision.")
     )
@@ -95,7 +91,7 @@ def _flag(request: HttpRequest, claim: Claim, evidence: Evidence | None) -> Http
     context = {"claim": claim, "evidence": evidence}
     if request.method == "GET":
         return render(request, "moderation/flag.html", {**context, "form": FlagForm()})
-    if rate_limited(request, group="moderation.flag", rates=[conf.rate("MODERATION_FLAG_RATE")]):
+    if rate_limited(request, group="flag"):
         return _too_many(request, "moderation/flag.html", {**context, "form": FlagForm()})
     form = FlagForm(request.POST)
     if not form.is_valid():
@@ -114,12 +110,12 @@ def _flag(request: HttpRequest, claim: Claim, evidence: Evidence | None) -> Http
 @never_cache
 @require_http_methods(["GET", "POST"])
 def flag_claim(request: HttpRequest, slug: str) -> HttpResponse:
-    return _flag(request, get_object_or_404(Claim.objects.published(), slug=slug), None)
+    return _flag(request, get_object_or_404(public_claims(), slug=slug), None)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def flag_evidence(request: HttpRequest, pk: int) -> HttpResponse:
-    qs = Evidence.objects.published().filter(claim__state="published").select_related("claim")
+    qs = public_evidence().filter(claim__state="published").select_related("claim")
     evidence = get_object_or_404(qs, pk=pk)
     return _flag(request, evidence.claim, evidence)

@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from app.accounts.models import User
-from app.archive.services import source_add
-from app.catalog.choices import DeveloperResponse, EvidenceKind, PublicationState, Stance
+from app.catalog import audit
+from app.catalog.choices import DeveloperResponse, EvidenceKind, Stance
 from app.catalog.models import Claim, Evidence
-from app.moderation import audit, conf
+from app.catalog.services import evidence_add
+from app.moderation import conf
 
 
 class ReplyError(ValueError):
@@ -130,18 +131,17 @@ def reply_set(
 
 
 def _statement_add(*, claim: Claim, actor: User, url: str, summary: str, quote: str) -> Evidence:
-    source = source_add(url=url, actor=actor).source
-    return Evidence.objects.create(
+    """The developer's statement as evidence, through the ledger's one operation
+    (published at once by a moderator on a claim under review or published)."""
+    return evidence_add(
         claim=claim,
-        source=source,
+        actor=actor,
+        url=url,
         kind=EvidenceKind.DEVELOPER_STATEMENT,
         stance=Stance.CONTEXT,
         summary=summary.strip()[:5000],
         quote=quote.strip()[:5000],
-        state=PublicationState.PUBLISHED,
-        published_at=timezone.now(),
-        added_by=actor,
-    )
+    ).evidence
 
 
 def reply_mark_overdue(*, today: date | None = None) -> int:

@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from app.accounts.models import User
-from app.archive.services import source_add
+from app.catalog import audit
 from app.catalog.choices import EvidenceKind, PublicationState, Stance
 from app.catalog.models import Claim, Evidence
-from app.catalog.services import unique_slug
-from app.moderation import audit, conf
+from app.catalog.publication import PublicationError, TransitionNotAllowed, publication_set
+from app.catalog.services import claim_create, evidence_add
+from app.moderation import conf
 from app.moderation.choices import (
     ACTIONS_BY_KIND,
     BULK_ACTIONS,
@@ -183,14 +184,15 @@ def decide(*, kind: str, pk: int, request: DecisionRequest, actor: User) -> Deci
             reason_text=request.reason_text.strip(),
             decided_by=actor,
         )
-        audit.record(
-            actor=actor,
-            action=f"{kind}.{request.action}",
-            target=obj,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+        if kind not in (ItemKind.CLAIM, ItemKind.EVIDENCE):  # publication_set audits those
+            audit.record(
+                actor=actor,
+                action=f"{kind}.{request.action}",
+                target=obj,
+                before=before,
+                after=after,
+                reason=reason,
+            )
         if lock is not None:
             lock.delete()
         transaction.on_commit(lambda: notify(decision_id=decision.pk))
@@ -208,22 +210,26 @@ def _label(kind: str, obj: Any) -> str:
 Applied = tuple[dict[str, Any], dict[str, Any], str, str]
 
 
+_TARGET = {
+    Action.PUBLISH: (PublicationState.PUBLISHED, Outcome.PUBLISHED),
+    Action.REJECT: (PublicationState.REJECTED, Outcome.REJECTED),
+    Action.CHANGES: (PublicationState.DRAFT, Outcome.CHANGES),
+}
+
+
 def _apply_publication(obj: Claim | Evidence, request: DecisionRequest, actor: User) -> Applied:
+    """Through the one publication action, which writes the audit entry itself."""
     before = {"state": obj.state, "state_reason": obj.state_reason}
-    now = timezone.now()
-    if request.action == Action.PUBLISH:
-        obj.state, obj.state_reason = PublicationState.PUBLISHED, ""
-        obj.published_at = obj.published_at or now
-        outcome = Outcome.PUBLISHED
-    elif request.action == Action.REJECT:
-        obj.state = PublicationState.REJECTED
-        obj.state_reason = reason_display(request.reason_code, request.reason_text.strip())
-        outcome = Outcome.REJECTED
-    else:
-        obj.state, obj.state_reason = PublicationState.DRAFT, request.reason_text.strip()
-        outcome = Outcome.CHANGES
-    obj._change_reason = f"moderation: {request.action}"  # type: ignore[union-attr]
-    obj.save(update_fields=["state", "state_reason", "published_at", "updated_at"])
+    state, outcome = _TARGET[Action(request.action)]
+    reason = request.reason_text.strip()
+    if request.action == Action.REJECT:
+        reason = reason_display(request.reason_code, reason)
+    try:
+        obj = publication_set(obj, state, actor=actor, reason=reason)
+    except PublicationError as exc:
+        raise InvalidDecision(str(exc)) from None
+    except TransitionNotAllowed as exc:
+        raise InvalidDecision(str(exc)) from None
     claim = obj if isinstance(obj, Claim) else obj.claim
     url = claim.get_absolute_url() if claim.is_published else ""
     return before, {"state": obj.state, "state_reason": obj.state_reason}, outcome, url
@@ -261,31 +267,34 @@ def _kw(request: DecisionRequest) -> dict[str, str]:
 def suggestion_accept(
     *, suggestion: Suggestion, actor: User, publish: bool, evidence_kind: str = "", stance: str = ""
 ) -> tuple[Claim, Evidence]:
-    """Turn a suggestion into a claim and/or evidence; only now is its address captured."""
-    source = source_add(url=suggestion.url, actor=actor).source
-    now = timezone.now()
+    """Turn a suggestion into a claim and/or evidence, written for its author;
+    only now is its address captured. Published or left pending by ``actor``
+    through the one publication action."""
+    author = suggestion.suggested_by
     state = PublicationState.PUBLISHED if publish else PublicationState.PENDING
-    published_at = now if publish else None
     claim = suggestion.claim
-    if suggestion.kind == SuggestionKind.CLAIM or claim is None:
-        claim = Claim.objects.create(
+    new_claim = suggestion.kind == SuggestionKind.CLAIM or claim is None
+    if new_claim:
+        claim = claim_create(
+            actor=actor,
+            created_by=author,
             statement=suggestion.statement,
-            slug=unique_slug(suggestion.statement),
             language=suggestion.language,
-            state=state,
-            published_at=published_at,
-            created_by=suggestion.suggested_by,
         )
-    evidence = Evidence.objects.create(
+    assert claim is not None
+    result = evidence_add(
         claim=claim,
-        source=source,
+        actor=actor,
+        added_by=author,
+        url=suggestion.url,
         kind=evidence_kind or EvidenceKind.NEWS_REPORT,
         stance=stance or suggestion.stance,
         summary=suggestion.summary,
-        state=state,
-        published_at=published_at,
-        added_by=suggestion.suggested_by,
+        submit=False,
     )
+    if new_claim:
+        publication_set(claim, state, actor=actor)
+    evidence = publication_set(result.evidence, state, actor=actor)
     return claim, evidence
 
 

@@ -18,8 +18,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.utils import timezone
 
 from app.accounts.models import User
+from app.catalog import audit
 from app.catalog.models import VerdictChange
-from app.moderation import audit
 
 _TRACKED = ("is_active", "is_staff", "is_superuser")
 _DB_SESSION_ENGINES = {

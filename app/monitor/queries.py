@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.http import Http404, HttpRequest
-
 from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.archive.storage import open_artifact
-from app.catalog.choices import PublicationState
 from app.catalog.models import Source
 from app.monitor.diff import WordDiff, word_diff
 from app.monitor.models import LinkCheck
@@ -20,19 +17,6 @@ MAX_TEXT_BYTES = 2 * 1024 * 1024
 
 class BadVersion(ValueError):
     """A version asked for in the query string is not one of this source's."""
-
-
-def access_source(request: HttpRequest, pk: int) -> Source:
-    """A source cited by published evidence, or any source for staff; else 404."""
-    source = Source.objects.filter(pk=pk).first()
-    user = request.user
-    if source is None:
-        raise Http404("No such source.")
-    if user.is_authenticated and user.is_staff:
-        return source
-    if not source.evidence.filter(state=PublicationState.PUBLISHED).exists():
-        raise Http404("No published evidence cites this source.")
-    return source
 
 
 @dataclass

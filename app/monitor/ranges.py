@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from app.archive.models import ArtifactKind
 from app.archive.storage import open_artifact
-from app.archive.views import access_artifact
+from app.catalog.access import access_artifact
 
 CHUNK = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -59,7 +59,7 @@ def _slice(handle: IO[bytes], first: int, length: int) -> Iterator[bytes]:
 
 @require_GET
 def video(request: HttpRequest, artifact_id: int, name: str = "") -> HttpResponseBase:
-    artifact = access_artifact(request, artifact_id)
+    artifact = access_artifact(request.user, artifact_id)
     if artifact.kind != ArtifactKind.VIDEO or not artifact.media_type.startswith("video/"):
         raise Http404("Not an archived video.")
     size = artifact.size

@@ -8,13 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from app.archive.package import package_plan, stream_package
+from app.catalog.access import ANONYMOUS, access_claim, access_source
 from app.monitor import queries
-from app.public.queries import access_claim
 
 
 @require_GET
 def source_versions(request: HttpRequest, pk: int) -> HttpResponse:
-    source = queries.access_source(request, pk)
+    source = access_source(request.user, pk)
     versions = queries.source_versions(source)
     context = {"source": source, "versions": versions, "error": "", "comparison": None}
     status = 200
@@ -37,7 +37,7 @@ def source_versions(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def claim_package(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     """Every capture of every source the published claim cites, as one verifiable ZIP."""
-    claim = access_claim(slug)
+    claim = access_claim(ANONYMOUS, slug)
     response = StreamingHttpResponse(
         stream_package(package_plan(claim)), content_type="application/zip"
     )

@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from app.archive.models import WITH_FILES, Capture
-from app.catalog.choices import PublicationState
+from app.catalog.access import public_sources
 from app.lib.http import FetchError, fetch, parse_retry_after
 from app.monitor.models import WaybackSubmission, WitnessStatus
 
@@ -48,7 +48,7 @@ def enqueue_public_captures(*, now: datetime) -> int:
         status__in=WITH_FILES,
         wayback_url="",
         wayback_submission__isnull=True,
-        source__evidence__state=PublicationState.PUBLISHED,
+        source__in=public_sources(),
     )
     ids = list(public.values_list("pk", flat=True).distinct()[:ENQUEUE_BATCH])
     WaybackSubmission.objects.bulk_create(

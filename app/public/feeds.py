@@ -13,7 +13,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 
-from app.catalog.models import Claim, Entity, Evidence, VerdictChange
+from app.catalog.access import public_claims, public_evidence
+from app.catalog.models import Claim, Entity, VerdictChange
 from app.lib.markdown import render_markdown
 from app.public import queries
 
@@ -78,11 +79,7 @@ class EntityFeed(ClaimsFeed):
         return obj.get_absolute_url()
 
     def items(self, obj: Entity) -> list[Claim]:  # type: ignore[override]
-        ids = (
-            Claim.objects.published()
-            .filter(Q(models_named=obj) | Q(content_named=obj))
-            .values("pk")
-        )
+        ids = public_claims().filter(Q(models_named=obj) | Q(content_named=obj)).values("pk")
         claims = queries.published_claims().filter(pk__in=ids)
         return list(claims.order_by("-published_at", "-id")[:FEED_SIZE])
 
@@ -123,7 +120,7 @@ class ClaimUpdatesFeed(Feed):
                 link=f"{url}#evidence-{item.pk}",
                 date=item.published_at or item.created_at,
             )
-            for item in Evidence.objects.published().filter(claim=obj).select_related("source")
+            for item in public_evidence().filter(claim=obj).select_related("source")
         ]
         updates += [
             Update(

@@ -16,8 +16,9 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from app.catalog.access import public_evidence
 from app.catalog.choices import EvidenceKind, Verdict
-from app.catalog.models import Claim, Entity, Evidence
+from app.catalog.models import Claim, Entity
 from app.public.search import BadQuery, clean_query
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
@@ -150,7 +151,7 @@ def apply_filters(claims: QuerySet[Claim], filters: ClaimFilters) -> QuerySet[Cl
     if filters.language:
         claims = claims.filter(language__in=filters.language)
     if filters.kind:
-        having = Evidence.objects.published().filter(kind__in=filters.kind)
+        having = public_evidence().filter(kind__in=filters.kind)
         claims = claims.filter(pk__in=having.values("claim_id"))
     if filters.since:
         claims = claims.filter(published_at__date__gte=filters.since)

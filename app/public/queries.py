@@ -28,8 +28,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
+from app.catalog import access
+from app.catalog.access import public_claims, public_evidence
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
-from app.catalog.models import Claim, Entity, Evidence, Tag, VerdictChange
+from app.catalog.models import Claim, Entity, Tag, VerdictChange
 from app.lib.prepared import PreparedQuery
 from app.public import search
 from app.public.cache import versioned
@@ -50,7 +52,7 @@ class PageOutOfRange(Http404):
 
 def evidence_count() -> Coalesce:
     counted = (
-        Evidence.objects.published()
+        public_evidence()
         .filter(claim=OuterRef("pk"))
         .order_by()
         .values("claim")
@@ -75,7 +77,7 @@ def card_prefetches() -> list[Prefetch]:
 def published_claims() -> QuerySet[Claim]:
     """Published claims with what a claim card shows (2 prefetch queries)."""
     return (
-        Claim.objects.published()
+        public_claims()
         .annotate(evidence_count=evidence_count())
         .prefetch_related(*card_prefetches())
     )
@@ -126,7 +128,7 @@ def claim_list(
     filters: ClaimFilters, *, page: int = 1, per_page: int = PER_PAGE, with_facets: bool = True
 ) -> ClaimListPage:
     """One page of published claims matching the filters and search, with facet counts."""
-    claims = apply_filters(Claim.objects.published(), filters)
+    claims = apply_filters(public_claims(), filters)
     result = search.search_claims(filters.q) if filters.q else None
     matching: list[int] = []
     if result is not None:
@@ -303,7 +305,7 @@ def id_set(ids: list[int]) -> Any:
 
 
 def home_data() -> dict[str, Any]:
-    cards = Claim.objects.published().annotate(evidence_count=evidence_count())
+    cards = public_claims().annotate(evidence_count=evidence_count())
     latest = list(cards.order_by("-published_at", "-id")[:8])
     shown = [c.pk for c in latest]
     updated = list(cards.exclude(pk__in=shown).order_by("-updated_at", "-id")[:5])
@@ -331,9 +333,9 @@ def site_counts() -> dict[str, int]:
 
 
 def _count_ledger() -> dict[str, int]:
-    counts = {"claims": Claim.objects.published().count()}
+    counts = {"claims": public_claims().count()}
     # Published evidence of unpublished claims is rare enough not to join for it.
-    counts["evidence"] = Evidence.objects.published().count()
+    counts["evidence"] = public_evidence().count()
     archived = Capture.objects.filter(status__in=WITH_FILES)
     counts["sources"] = archived.values("source_id").distinct().count()
     return counts
@@ -386,16 +388,13 @@ class ClaimPage:
 
 
 def access_claim(slug: str) -> Claim:
-    """A published claim by slug, or 404 (a draft's existence is not revealed)."""
-    claims = Claim.objects.published().prefetch_related(
+    """A claim as every reader sees it, or 404 (`app.catalog.access` decides)."""
+    claims = Claim.objects.prefetch_related(
         Prefetch("models_named", queryset=Entity.objects.select_related("developer")),
         Prefetch("content_named", queryset=Entity.objects.order_by("name")),
         "tags",
     )
-    claim = claims.filter(slug=slug).first()
-    if claim is None:
-        raise Http404("No published claim has that address.")
-    return claim
+    return access.access_claim(access.ANONYMOUS, slug, queryset=claims)
 
 
 # The files of a capture the page links (JSON-LD archivedAt) or shows (video, frames).
@@ -450,17 +449,14 @@ def _names_of(claim_id: int) -> QuerySet[Any]:
 
 def _evidence_of(claim_id: int) -> QuerySet[Any]:
     fields = [*EvidenceRow.FIELDS, *(f"source__{name}" for name in SourceRow.FIELDS)]
-    items = Evidence.objects.published().filter(claim_id=claim_id)
+    items = public_evidence().filter(claim_id=claim_id)
     return items.order_by("created_at", "id").values_list(*fields)
 
 
 def _runs_of(claim_id: int) -> QuerySet[Capture]:
     """The captures with files of every source the claim's published evidence cites."""
-    return Capture.objects.filter(
-        status__in=WITH_FILES,
-        source__evidence__claim_id=claim_id,
-        source__evidence__state=PublicationState.PUBLISHED,
-    )
+    cited = public_evidence().filter(claim_id=claim_id).values("source_id")
+    return Capture.objects.filter(status__in=WITH_FILES, source_id__in=cited)
 
 
 def _captures_of(claim_id: int) -> QuerySet[Any]:
@@ -481,7 +477,7 @@ CHANGE_FIELDS = [field.attname for field in VerdictChange._meta.concrete_fields]
 # The claim page's queries, compiled once (app/lib/prepared.py): compiling them
 # took Django about as long as running them.
 _CLAIM = PreparedQuery(
-    lambda slug: Claim.objects.published().filter(slug=slug).values_list(*CLAIM_FIELDS), ""
+    lambda slug: public_claims().filter(slug=slug).values_list(*CLAIM_FIELDS), ""
 )
 _NAMES = PreparedQuery(_names_of, 0)
 _EVIDENCE = PreparedQuery(_evidence_of, 0)
@@ -578,11 +574,11 @@ def entity_page(slug: str) -> EntityPage:
     if entity is None:
         raise Http404("No entity has that address.")
     naming = Q(models_named=entity) | Q(content_named=entity)
-    ids = Claim.objects.published().filter(naming).values("pk")
+    ids = public_claims().filter(naming).values("pk")
     claims = list(
         published_claims().filter(pk__in=ids).order_by("-published_at", "-id")[:ENTITY_PAGE_CLAIMS]
     )
-    total = Claim.objects.published().filter(pk__in=ids).count()
+    total = public_claims().filter(pk__in=ids).count()
     groups = [
         (value, str(label), [c for c in claims if c.verdict == value])
         for value, label in Verdict.choices

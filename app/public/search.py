@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from app.archive.models import WITH_FILES, Artifact, ArtifactKind
 from app.archive.storage import open_artifact
+from app.catalog.access import public_claims
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Entity
 from app.public.models import SourceText
@@ -183,7 +184,7 @@ def _entities_in_order(ids: list[int]) -> list[Entity]:
 
 def _search_sqlite(result: SearchResult) -> None:
     q = result.query
-    published = Claim.objects.published()
+    published = public_claims()
     legs: list[tuple[str, float, Any]] = [
         ("claim", 1.0, published.filter(statement__icontains=q).values_list("id", "id")),
         ("claim", 0.4, published.filter(summary__icontains=q).values_list("id", "id")),

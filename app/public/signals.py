@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from app.archive.models import WITH_FILES, Artifact, Capture
@@ -18,7 +19,12 @@ WATCHED = (Claim, Evidence, Source, Entity, Tag, VerdictChange, Capture, Artifac
 
 
 def _bump(sender: Any, **kwargs: Any) -> None:
-    bump_version()
+    """After commit, once per transaction: a reader who loads the page between the
+    save and the commit would otherwise cache the old state under the new version."""
+    connection = transaction.get_connection()
+    if any(entry[1] is bump_version for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(bump_version)
 
 
 def _index_finished_capture(sender: Any, instance: Capture, **kwargs: Any) -> None:
@@ -32,12 +38,17 @@ def _index_finished_capture(sender: Any, instance: Capture, **kwargs: Any) -> No
         return
     if update_fields is not None and "status" not in update_fields:
         return
+    transaction.on_commit(lambda: _index(instance.source_id))
+
+
+def _index(source_id: int) -> None:
+    """After the capture's transaction has committed and released its row lock."""
     from app.public.search import index_source
 
     try:
-        index_source(instance.source_id)
+        index_source(source_id)
     except Exception:  # search must never break archiving
-        logger.exception("Could not index the text of source %s", instance.source_id)
+        logger.exception("Could not index the text of source %s", source_id)
 
 
 def connect() -> None:

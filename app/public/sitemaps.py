@@ -8,6 +8,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from app.catalog.access import public_claims
 from app.catalog.models import Claim, Entity
 
 
@@ -19,7 +20,7 @@ class ClaimSitemap(Sitemap):
     limit = 5000
 
     def items(self) -> QuerySet[Claim]:
-        return Claim.objects.published().only("slug", "updated_at").order_by("pk")
+        return public_claims().only("slug", "updated_at").order_by("pk")
 
     def lastmod(self, item: Claim) -> datetime:
         return item.updated_at

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from app.archive.models import Capture, CaptureStatus
 from app.archive.pipeline import sweep
-from app.archive.services import source_add
+from app.catalog.services import source_add
 from tests.conftest import ROOT, wait_for, worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -96,7 +96,7 @@ ADD_SOURCE = textwrap.dedent(
     import django
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
     django.setup()
-    from app.archive.services import source_add
+    from app.catalog.services import source_add
     import app.archive.tasks, kombu.transport.redis  # imported by any running web process
     started = time.monotonic()
     result = source_add(url=sys.argv[1])

@@ -19,7 +19,7 @@ ADMIN_PAGES = [
     "/admin/archive/artifact/?kind=warc",
     "/admin/accounts/user/",
     "/admin/accounts/apitoken/",
-    "/admin/moderation/auditentry/",
+    "/admin/catalog/auditentry/",
     "/admin/monitor/linkcheck/",
 ]
 

@@ -72,7 +72,7 @@ def test_the_dashboard_shows_each_section(client: Client, alice: Any) -> None:
 def test_a_moderators_decision_reaches_the_authors_dashboard(
     client: Client, alice: Any, bob: Any
 ) -> None:
-    from app.editor.services import claim_create
+    from app.catalog.services import claim_create
     from app.moderation.services import DecisionRequest, decide
 
     claim = claim_create(

@@ -16,7 +16,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.editor.services import claim_create
+from app.catalog.services import claim_create
 from tests.factories import EvidenceFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

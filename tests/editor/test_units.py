@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.editor.timecodes import TimecodeError, format_timecode, parse_timecode
-from app.editor.uploads import sniff
+from app.archive.uploads import sniff
 from app.lib.markdown import render_markdown
+from app.lib.timecodes import TimecodeError, format_timecode, parse_timecode
 
 
 @pytest.mark.parametrize(

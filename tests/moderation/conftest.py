@@ -8,21 +8,11 @@ import uuid
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 
 from app.catalog.choices import PublicationState
 from app.moderation.intake import form_token
 from tests.factories import ClaimFactory, EvidenceFactory
-
-
-@pytest.fixture(autouse=True)
-def private_rate_limits(settings: Any) -> None:
-    """A fresh cache namespace per test: rate-limit counters never leak between tests
-    or between parallel runs sharing one Redis."""
-    default = dict(django_settings.CACHES["default"])
-    default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = {"default": default}
 
 
 def reader_ip() -> str:

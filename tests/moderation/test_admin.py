@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.catalog.choices import PublicationState
-from app.moderation.models import AuditEntry, Decision
+from app.catalog.models import AuditEntry
+from app.moderation.models import Decision
 from tests.factories import ClaimFactory, EvidenceFactory
 from tests.moderation.conftest import logged_in
 
@@ -56,5 +57,5 @@ def test_an_admin_rejects_evidence_with_a_reason_on_an_intermediate_page(admin_u
 
 def test_the_audit_log_is_read_only_in_the_admin(admin_user):
     client = logged_in(admin_user)
-    assert client.get("/admin/moderation/auditentry/").status_code == 200
-    assert client.get("/admin/moderation/auditentry/add/").status_code == 403
+    assert client.get("/admin/catalog/auditentry/").status_code == 200
+    assert client.get("/admin/catalog/auditentry/add/").status_code == 403

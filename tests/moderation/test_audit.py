@@ -13,8 +13,8 @@ from django.contrib.sessions.models import Session
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from app.moderation import audit
-from app.moderation.models import AuditEntry, AuditEntryImmutable
+from app.catalog import audit
+from app.catalog.models import AuditEntry, AuditEntryImmutable
 from tests.factories import ClaimFactory
 from tests.moderation.conftest import logged_in
 

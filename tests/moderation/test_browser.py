@@ -14,7 +14,8 @@ from django.template.defaultfilters import date as date_filter
 from django.test import Client
 from django.utils import timezone
 
-from app.moderation.models import AuditEntry, Suggestion
+from app.catalog.models import AuditEntry
+from app.moderation.models import Suggestion
 from tests.browser import chromium, screenshot
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test import Client
 
 from app.catalog.choices import PublicationState
-from app.moderation.models import AuditEntry, Decision
+from app.catalog.models import AuditEntry
+from app.moderation.models import Decision
 from tests.factories import ClaimFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

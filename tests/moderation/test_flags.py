@@ -62,8 +62,8 @@ def test_a_bad_flag_is_a_clear_400(reader):
     assert not Flag.objects.exists()
 
 
-def test_flags_are_rate_limited(settings):
-    settings.MODERATION_FLAG_RATE = "3/h"
+def test_flags_are_rate_limited(rate_limits):
+    rate_limits.set("flag", "3/h")
     claim = ClaimFactory()
     flooder = Client(REMOTE_ADDR=reader_ip())
     codes = [

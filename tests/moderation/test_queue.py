@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim
-from app.moderation.models import AuditEntry, Decision, Flag, ReviewLock, Suggestion
+from app.catalog.models import AuditEntry
+from app.moderation.models import Decision, Flag, ReviewLock, Suggestion
 from tests.factories import ClaimFactory, EntityFactory, EvidenceFactory
 from tests.moderation.conftest import logged_in
 

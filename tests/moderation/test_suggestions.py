@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from app.archive.models import Capture
 from app.catalog.models import Claim, Evidence, Source
 from app.moderation.intake import status_token
-from app.moderation.models import AuditEntry, Suggestion
+from app.catalog.models import AuditEntry
+from app.moderation.models import Suggestion
 from tests.factories import ClaimFactory, SourceFactory
 from tests.moderation.conftest import filled_form_token, logged_in, reader_ip, suggestion_data
 
@@ -189,8 +190,8 @@ def test_a_flood_from_one_address_queues_a_handful_and_answers_429(bob_client):
     assert len(many) == len(few)
 
 
-def test_the_rate_limit_also_counts_per_account(carol, settings):
-    settings.MODERATION_SUGGEST_RATE = "3/m"
+def test_the_rate_limit_also_counts_per_account(carol, rate_limits):
+    rate_limits.set("suggest", "3/m")
     codes = []
     for _ in range(5):
         codes.append(

@@ -6,7 +6,7 @@ import pytest
 
 from app.catalog.models import VerdictChange
 from app.catalog.services import verdict_set
-from app.moderation.models import AuditEntry
+from app.catalog.models import AuditEntry
 from tests.factories import ClaimFactory
 from tests.moderation.conftest import logged_in
 

@@ -1,4 +1,4 @@
-"""Workspace forms. The same forms validate web posts and API bodies."""
+"""Validation of the ledger's inputs, shared by the workspace (as forms) and the write API."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from app.catalog.choices import EntityKind, EvidenceKind, SourceKind, Stance, Strength, Verdict
+from app.catalog.choices import (
+    EntityKind,
+    EvidenceKind,
+    Grounding,
+    SourceKind,
+    Stance,
+    Strength,
+    Verdict,
+)
 from app.catalog.models import Claim, Entity
-from app.editor.timecodes import TimecodeError, parse_timecode
+from app.lib.timecodes import TimecodeError, parse_timecode
 from app.lib.urls import InvalidURL, normalize_url
 
 ENTITY_FIELDS = {
@@ -146,6 +154,32 @@ class TimeRangeMixin(forms.Form):
         return data
 
 
+def method_note_field() -> forms.CharField:
+    """How the evidence was obtained (shown to readers beside the item)."""
+    return forms.CharField(
+        label=_("Method"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What was done, on what sample, with what limits. For an output test: the model "
+            "and version, the date, the prompts and the outputs (upload them as files)."
+        ),
+    )
+
+
+def grounding_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Grounded or speculative"),
+        choices=Grounding.choices,
+        required=False,
+        help_text=_(
+            "Grounded: it rests on what was observed or documented. Speculative: it infers "
+            "beyond that. Shown to readers."
+        ),
+    )
+
+
 class EvidenceForm(TimeRangeMixin):
     url = forms.CharField(
         label=_("Source address"),
@@ -174,6 +208,8 @@ class EvidenceForm(TimeRangeMixin):
         required=False,
         help_text=_("A page, a paragraph, a section."),
     )
+    method_note = method_note_field()
+    grounding = grounding_field()
     field_order = [
         "url",
         "source_kind",
@@ -182,6 +218,8 @@ class EvidenceForm(TimeRangeMixin):
         "summary",
         "quote",
         "locator",
+        "method_note",
+        "grounding",
         "time_start",
         "time_end",
     ]
@@ -209,7 +247,12 @@ class EvidenceEditForm(TimeRangeMixin):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     locator = forms.CharField(label=_("Locator"), max_length=200, required=False)
-    field_order = ["kind", "stance", "summary", "quote", "locator", "time_start", "time_end"]
+    method_note = method_note_field()
+    grounding = grounding_field()
+    field_order = [
+        "kind", "stance", "summary", "quote", "locator", "method_note", "grounding",
+        "time_start", "time_end",
+    ]  # fmt: skip
 
 
 class SourceMetadataForm(forms.Form):

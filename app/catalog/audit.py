@@ -16,7 +16,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from app.accounts.models import User
-from app.moderation.models import AuditEntry
+from app.catalog.models import AuditEntry
 
 
 @dataclass(frozen=True)
