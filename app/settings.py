@@ -231,9 +231,15 @@ ARCHIVE_STORAGE = env_str("ARCHIVE_STORAGE", "local")
 if ARCHIVE_STORAGE not in {"local", "s3"}:
     raise ImproperlyConfigured(f"ARCHIVE_STORAGE must be 'local' or 's3', got {ARCHIVE_STORAGE!r}.")
 _artifacts: dict[str, object]
+# Signed download URLs (object storage) expire after this many seconds.
+ARTIFACT_URL_SECONDS = env_int("ARTIFACT_URL_SECONDS", 300, minimum=10)
+S3_MULTIPART_THRESHOLD = env_int("S3_MULTIPART_THRESHOLD", 8 * 1024 * 1024, minimum=5 * 1024 * 1024)
 if ARCHIVE_STORAGE == "s3":
+    from boto3.s3.transfer import TransferConfig as _TransferConfig
+
     _artifacts = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # Streamed reads (app.archive.s3): a video is never read whole into memory.
+        "BACKEND": "app.archive.s3.ArchiveS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("S3_BUCKET"),
             "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
@@ -243,6 +249,14 @@ if ARCHIVE_STORAGE == "s3":
             "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
+            "querystring_expire": ARTIFACT_URL_SECONDS,
+            "addressing_style": env_str("S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            # Above this size a file is sent as a multipart upload, in parts of this size.
+            "transfer_config": _TransferConfig(
+                multipart_threshold=S3_MULTIPART_THRESHOLD,
+                multipart_chunksize=S3_MULTIPART_THRESHOLD,
+            ),
         },
     }
     if not _artifacts["OPTIONS"]["bucket_name"]:  # type: ignore[index]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,8 @@ from app.archive.models import Capture
 from app.archive.pipeline import RunOutcome, run_capture_by_id
 from app.archive.services import request_capture
 from app.catalog.services import source_get_or_create
+from tests.conftest import REQUIRE_SERVICES
+from tests.lib.s3server import S3Server
 from tests.lib.servers import LocalServer, respond, serve
 
 ARTICLE = """<!doctype html>
@@ -174,3 +177,51 @@ def archive() -> Callable[..., tuple[Capture, RunOutcome]]:
 
 def respond_bytes(body: bytes, content_type: str, **kwargs: Any) -> Any:
     return respond(body, content_type=content_type, **kwargs)
+
+
+# --- Storage backends ---------------------------------------------------
+
+# Small, so a test file of a few MiB goes up as a multipart upload (S3's own
+# minimum part size is 5 MiB).
+S3_TEST_MULTIPART_THRESHOLD = 5 * 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on loopback, for the whole session."""
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
+        if REQUIRE_SERVICES:
+            pytest.fail(
+                "moto[server] is not installed, and TRAINEDON_REQUIRE_SERVICES=1 asks for it."
+            )
+        pytest.skip("moto[server] is not installed (pip install -r requirements/dev.txt)")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per S3 request
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server: S3Server, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """ARCHIVE_STORAGE=s3 on a fresh bucket, here and in any worker a test starts."""
+    bucket = s3_server.new_bucket()
+    for name, value in s3_server.env(bucket).items():
+        monkeypatch.setenv(name, value)
+    settings.ARCHIVE_STORAGE = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_server.storage_settings(
+            bucket, multipart_threshold=S3_TEST_MULTIPART_THRESHOLD
+        ),
+    }
+    return bucket
+
+
+@pytest.fixture(params=["local", "s3"])
+def archive_storage(request: pytest.FixtureRequest) -> str:
+    """Runs a test once on local files and once on S3 (moto on loopback)."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return str(request.param)

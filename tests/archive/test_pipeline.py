@@ -28,7 +28,8 @@ from app.catalog.models import Source
 from tests.archive.conftest import PDF_TEXT, gzip_bomb, new_capture
 from tests.lib.servers import endless, redirect, respond, trickle
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_browser")]
+# Every test here runs twice: on local files and on S3 (moto on loopback).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_browser", "archive_storage")]
 
 WARCIO = Path(sys.executable).parent / "warcio"
 
