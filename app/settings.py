@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "app.accounts",
     "app.catalog",
     "app.archive",
+    "app.graph",
     "app.moderation",
     "app.public",
     "app.editor",

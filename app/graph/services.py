@@ -1,0 +1,265 @@
+"""Operations on the graph: relations, dataset indexes and their versions.
+
+Relations are written here and nowhere else; their visibility and publication
+are their claim's (`app.catalog.access`, `app.catalog.publication`). A new
+index version archives its file first (a capture of the address it came from,
+with the file as an artifact), then imports from that archived copy, so what
+the lookup answers always rests on a stored, hashed file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from app.archive.manifest import write_manifest
+from app.archive.models import ArtifactKind, Capture, CaptureOrigin, CaptureStatus
+from app.archive.storage import sha256_stream, store_artifact
+from app.catalog.choices import EntityKind
+from app.catalog.models import Claim, Entity
+from app.catalog.services import source_get_or_create
+from app.graph.models import (
+    Attribution,
+    Dataset,
+    DatasetVersion,
+    FileFormat,
+    ImportStatus,
+    Relation,
+    RelationKind,
+    UseStage,
+)
+
+log = logging.getLogger(__name__)
+
+# Which entity kinds each relation may join, in the direction data flows.
+ENDPOINTS: dict[str, set[tuple[str, str]]] = {
+    RelationKind.MEMBERSHIP: {
+        (EntityKind.WORK, EntityKind.DATASET),
+        (EntityKind.CREATOR, EntityKind.DATASET),
+        (EntityKind.ORGANIZATION, EntityKind.DATASET),
+    },
+    RelationKind.USE: {(EntityKind.DATASET, EntityKind.MODEL)},
+    RelationKind.DERIVATION: {
+        (EntityKind.DATASET, EntityKind.DATASET),
+        (EntityKind.MODEL, EntityKind.MODEL),
+    },
+}
+
+
+def relation_check(
+    *,
+    kind: str,
+    upstream: Entity,
+    downstream: Entity,
+    stage: str = "",
+    attribution: str = "",
+    dataset_version: DatasetVersion | None = None,
+) -> None:
+    """Raise `ValidationError` unless the relation makes sense (admin and service share it)."""
+    if kind not in RelationKind.values:
+        raise ValidationError(_("Unknown relation kind."))
+    if (upstream.kind, downstream.kind) not in ENDPOINTS[kind]:
+        raise ValidationError(
+            _("A %(kind)s relation cannot go from a %(a)s to a %(b)s.")
+            % {
+                "kind": RelationKind(kind).label,
+                "a": EntityKind(upstream.kind).label,
+                "b": EntityKind(downstream.kind).label,
+            }
+        )
+    if upstream.pk == downstream.pk:
+        raise ValidationError(_("A relation joins two different entities."))
+    if kind == RelationKind.USE:
+        if attribution not in Attribution.values:
+            raise ValidationError(
+                _("Say whether the developer declared this use or others allege it.")
+            )
+        if stage and stage not in UseStage.values:
+            raise ValidationError(_("Unknown training stage."))
+    elif stage or attribution:
+        raise ValidationError(_("Stage and declared/alleged apply to use relations only."))
+    if dataset_version is not None:
+        if kind != RelationKind.MEMBERSHIP:
+            raise ValidationError(_("Only a membership names a dataset version."))
+        if dataset_version.dataset_id != downstream.pk:
+            raise ValidationError(_("That version belongs to another dataset."))
+
+
+def relation_add(
+    *,
+    claim: Claim,
+    kind: str,
+    upstream: Entity,
+    downstream: Entity,
+    actor: Any,
+    stage: str = "",
+    attribution: str = "",
+    dataset_version: DatasetVersion | None = None,
+    note: str = "",
+) -> Relation:
+    """Attach one link to the claim that asserts it (the claim's state decides who sees it)."""
+    if kind == RelationKind.USE and not stage:
+        stage = UseStage.UNKNOWN
+    relation_check(
+        kind=kind,
+        upstream=upstream,
+        downstream=downstream,
+        stage=stage,
+        attribution=attribution,
+        dataset_version=dataset_version,
+    )
+    with transaction.atomic():
+        position = claim.relations.count()
+        relation, _created = Relation.objects.get_or_create(
+            claim=claim,
+            kind=kind,
+            upstream=upstream,
+            downstream=downstream,
+            defaults={
+                "stage": stage,
+                "attribution": attribution,
+                "dataset_version": dataset_version,
+                "note": note[:300],
+                "position": position,
+                "created_by": actor if getattr(actor, "pk", None) else None,
+            },
+        )
+    return relation
+
+
+def dataset_for(entity: Entity, *, homepage: str = "", license: str = "") -> Dataset:
+    """The index metadata of a dataset entity, created on first use."""
+    if entity.kind != EntityKind.DATASET:
+        raise ValidationError(_("%(name)s is not a dataset.") % {"name": entity.name})
+    dataset, _created = Dataset.objects.get_or_create(
+        entity=entity, defaults={"homepage": homepage, "license": license}
+    )
+    return dataset
+
+
+def format_of(file_name: str) -> str:
+    """The index file's format from its name (``.csv``, ``.jsonl``/``.ndjson``, ``.parquet``)."""
+    name = file_name.lower().removesuffix(".gz")
+    if name.endswith(".csv") or name.endswith(".tsv"):
+        return FileFormat.CSV
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return FileFormat.JSONL
+    if name.endswith((".parquet", ".pq")):
+        return FileFormat.PARQUET
+    raise ValidationError(
+        _("Give a .csv, .jsonl or .parquet file (or say its format); got %(name)s.")
+        % {"name": file_name}
+    )
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    version: DatasetVersion
+    capture: Capture
+
+
+def version_create(
+    *,
+    dataset: Dataset,
+    path: str | Path,
+    file_name: str,
+    source_url: str,
+    actor: Any,
+    file_format: str = "",
+    default_kind: str = "",
+    label: str = "",
+    origin: str = CaptureOrigin.UPLOAD,
+) -> NewVersion:
+    """Archive an index file and create its queued version (the import runs later).
+
+    ``source_url`` is where the file was published; the file becomes an
+    artifact of a capture of that address, like an editor's upload.
+    Raises `ValidationError` for a bad address or format.
+    """
+    file_format = file_format or format_of(file_name)
+    if file_format not in FileFormat.values:
+        raise ValidationError(_("Unknown file format."))
+    with open(path, "rb") as handle:
+        sha, size = sha256_stream(handle)
+    user = actor if getattr(actor, "pk", None) else None
+    try:
+        source = source_get_or_create(url=source_url, actor=user).source
+    except ValueError as exc:  # InvalidURL
+        raise ValidationError(
+            _("The address the file came from is not valid: %(e)s") % {"e": exc}
+        ) from exc
+    now = timezone.now()
+    stem = slugify(Path(file_name).stem)[:80] or "index"
+    with transaction.atomic():
+        capture = Capture.objects.create(
+            source=source,
+            status=CaptureStatus.SUCCEEDED,
+            origin=origin,
+            requested_by=user,
+            requested_url=source.normalized_url,
+            started_at=now,
+            finished_at=now,
+            content_type=f"dataset index ({file_format})",
+            tool_versions={"upload": "trainedon dataset index"},
+        )
+        who = user.get_username() if user else "command line"
+        artifact = store_artifact(
+            capture=capture,
+            kind=ArtifactKind.UPLOAD,
+            name=f"{stem}.{file_format}",
+            path=str(path),
+            media_type={"csv": "text/csv", "jsonl": "application/jsonl"}.get(
+                file_format, "application/vnd.apache.parquet"
+            ),
+            how=f"dataset index uploaded by {who}",
+            metadata={"original_name": file_name[:200], "dataset": dataset.entity.slug},
+        )
+        write_manifest(capture)
+        Dataset.objects.select_for_update().filter(pk=dataset.pk).first()
+        number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = DatasetVersion.objects.create(
+            dataset=dataset,
+            number=number,
+            label=label[:100],
+            file_format=file_format,
+            default_kind=default_kind,
+            file_name=file_name[:300],
+            file_sha256=sha,
+            file_size=size,
+            artifact=artifact,
+            source=source,
+            created_by=user,
+        )
+    return NewVersion(version=version, capture=capture)
+
+
+def version_enqueue(version: DatasetVersion) -> None:
+    """Ring the worker after commit; a lost ring leaves the version queued (re-send with
+    ``manage.py import_dataset_index --resume VERSION``)."""
+    from app.graph.tasks import import_version
+
+    def ring() -> None:
+        try:
+            import_version.apply_async(args=(version.pk,), retry=True)
+        except Exception:  # broker down: the row stays queued
+            log.warning("could not enqueue dataset version %s", version.pk, exc_info=True)
+
+    transaction.on_commit(ring)
+
+
+def version_claim(version_id: int) -> bool:
+    """Take a queued version for import (conditional update: a repeated task does nothing)."""
+    return bool(
+        DatasetVersion.objects.filter(pk=version_id, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.RUNNING, started_at=timezone.now()
+        )
+    )
