@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("app.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("app.graph.api_urls")),
     path("api/v1/", include("app.api.urls")),
 ]
 urlpatterns += i18n_patterns(
@@ -16,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("", include("app.editor.urls")),
     path("", include("app.moderation.urls")),
     path("", include("app.monitor.urls")),
+    path("", include("app.graph.urls")),
     prefix_default_language=False,
 )
 

@@ -10,12 +10,14 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from app.archive.models import WITH_FILES, Artifact, Capture
 from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
+from app.graph.models import Dataset, DatasetVersion, Relation
 from app.public.cache import bump_version
 from app.public.models import SourceText
 
 logger = logging.getLogger(__name__)
 
 WATCHED = (Claim, Evidence, Source, Entity, Tag, VerdictChange, Capture, Artifact, SourceText)
+WATCHED_GRAPH = (Relation, Dataset, DatasetVersion)  # the claim chain and entity pages
 
 
 def _bump(sender: Any, **kwargs: Any) -> None:
@@ -52,7 +54,7 @@ def _index(source_id: int) -> None:
 
 
 def connect() -> None:
-    for model in WATCHED:
+    for model in (*WATCHED, *WATCHED_GRAPH):
         post_save.connect(_bump, sender=model, dispatch_uid=f"public-bump-save-{model.__name__}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"public-bump-del-{model.__name__}")
     for through in (Claim.models_named.through, Claim.content_named.through, Claim.tags.through):

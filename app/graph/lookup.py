@@ -1,0 +1,442 @@
+""" "Is my work in it?": from a title, author, ISBN, YouTube address or web address
+to the datasets that hold it and the models said to have used them.
+
+The reader's text is read as one kind of key (`parse`), normalized like the
+index rows were (`app.lib.keys`), matched exactly through the key, channel or
+host btree indexes, or closely (titles and names) through the trigram indexes
+on PostgreSQL. Each dataset found is then walked forward with `paths_from`
+(published relations only) and every link is shown with its claim, verdict,
+strength and evidence count. Nothing here records or caches the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from difflib import SequenceMatcher
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from app.catalog.choices import EntityKind
+from app.catalog.models import Claim, Entity
+from app.graph.models import DatasetMember, ImportStatus, MemberKind, Relation, RelationKind
+from app.graph.paths import Path, paths_from
+from app.graph.visibility import public_claims, public_evidence
+from app.lib.keys import isbn13, site_of, url_key, youtube_channel, youtube_video_id
+
+MAX_MATCHES = 50
+MAX_QUERY = 300
+SIMILARITY = 0.3  # pg_trgm's default threshold for ``%``
+
+KIND_LABELS = {
+    "isbn": _("ISBN"),
+    "video": _("YouTube video"),
+    "channel": _("YouTube channel"),
+    "url": _("web page"),
+    "site": _("web site"),
+    "title": _("title"),
+    "author": _("author or creator"),
+    "text": _("title or author"),
+}
+BY_CHOICES = ("", "title", "author")
+
+
+class LookupError(ValueError):
+    """Text that cannot be looked up, with the reason shown to the reader."""
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    kind: str
+    value: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind])
+
+    @property
+    def is_exact_key(self) -> bool:
+        return self.kind in {"isbn", "video", "channel", "url", "site"}
+
+
+def _looks_like_video_id(text: str) -> bool:
+    return (
+        youtube_video_id(text) == text
+        and not text.isalpha()
+        and any(ch.isdigit() or ch in "-_" for ch in text)
+    )
+
+
+def parse(text: str, by: str = "") -> Query:
+    """What the reader typed, as one kind of key; raises `LookupError`."""
+    text = " ".join(text.split())
+    if not text:
+        raise LookupError(_("Type a title, an author, an ISBN or an address."))
+    if len(text) > MAX_QUERY:
+        raise LookupError(_("That is too long to look up (300 characters at most)."))
+    if "\x00" in text:
+        raise LookupError(_("That text contains a character that cannot be looked up."))
+    if by not in BY_CHOICES:
+        raise LookupError(_("Search by title, author, or leave the choice empty."))
+    if by:
+        return Query(text, by, text)
+    if (isbn := isbn13(text)) is not None:
+        return Query(text, "isbn", isbn)
+    lowered = text.lower()
+    if "youtu" in lowered or _looks_like_video_id(text) or text.startswith(("UC", "@")):
+        if (video := youtube_video_id(text)) is not None:
+            return Query(text, "video", video)
+        if (channel := youtube_channel(text)) is not None:
+            return Query(text, "channel", channel)
+    if " " not in text and (key := url_key(text)) is not None:
+        path = key.split("/", 3)[3] if key.count("/") >= 3 else ""
+        if not path:
+            return Query(text, "site", site_of(key) or "")
+        return Query(text, "url", key)
+    return Query(text, "text", text)
+
+
+@dataclass
+class Match:
+    kind: str
+    key: str
+    title: str
+    author: str
+    channel_id: str
+    host: str
+    caption: str
+    version_number: int
+    version_label: str
+    exact: bool
+    similarity: float
+    dataset_id: int
+
+    @property
+    def kind_label(self) -> str:
+        return str(MemberKind(self.kind).label)
+
+
+@dataclass
+class Link:
+    relation: Relation
+    claim: Claim
+    evidence_count: int
+
+    @property
+    def label(self) -> str:
+        return str(RelationKind(self.relation.kind).label)
+
+
+@dataclass
+class ModelPath:
+    model: Entity
+    entities: list[Entity]
+    links: list[Link]
+    weakest_verdict: str
+    weakest_strength: str
+    alleged: bool
+
+
+@dataclass
+class VersionInfo:
+    number: int
+    label: str
+    imported_at: datetime | None
+    row_count: int
+    file_sha256: str
+    source_url: str
+
+
+@dataclass
+class DatasetAnswer:
+    dataset: Entity
+    matches: list[Match] = field(default_factory=list)
+    versions: list[VersionInfo] = field(default_factory=list)
+    memberships: list[Link] = field(default_factory=list)
+    paths: list[ModelPath] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return any(m.exact for m in self.matches) or bool(self.memberships)
+
+
+@dataclass
+class Answer:
+    query: Query | None
+    datasets: list[DatasetAnswer]
+
+    @property
+    def models(self) -> list[Entity]:
+        seen: dict[int, Entity] = {}
+        for answer in self.datasets:
+            for path in answer.paths:
+                seen.setdefault(path.model.pk, path.model)
+        return list(seen.values())
+
+
+# --- Matching ----------------------------------------------------------------
+
+_MEMBER_FIELDS = ("kind", "key", "title", "author", "channel_id", "host", "caption")
+
+
+def _done_members() -> Any:
+    return DatasetMember.objects.filter(version__status=ImportStatus.DONE).values_list(
+        *_MEMBER_FIELDS, "version__number", "version__label", "version__dataset_id"
+    )
+
+
+def _match(row: tuple[Any, ...], exact: bool, similarity: float) -> Match:
+    kind, key, title, author, channel, host, caption, number, label, dataset_id = row
+    return Match(kind, key, title, author, channel, host, caption, number, label, exact,
+                 round(similarity, 2), dataset_id)  # fmt: skip
+
+
+def _exact_matches(query: Query) -> list[Match]:
+    column = {"isbn": "key", "video": "key", "url": "key", "channel": "channel_id", "site": "host"}
+    rows = _done_members().filter(**{column[query.kind]: query.value})[:MAX_MATCHES]
+    return [_match(row, True, 1.0) for row in rows]
+
+
+def _text_matches(query: Query) -> list[Match]:
+    columns = ["title", "author"] if query.kind == "text" else [query.kind]
+    found: dict[tuple[Any, ...], Match] = {}
+    folded = query.value.casefold()
+    for column in columns:
+        for row, similarity in _similar(column, query.value):
+            value = row[_MEMBER_FIELDS.index(column)]
+            exact = value.casefold() == folded
+            match = _match(row, exact, 1.0 if exact else similarity)
+            found.setdefault((match.dataset_id, match.version_number, match.key, row[2]), match)
+    ordered = sorted(found.values(), key=lambda m: (not m.exact, -m.similarity))
+    return ordered[:MAX_MATCHES]
+
+
+def _similar(column: str, text: str) -> list[tuple[tuple[Any, ...], float]]:
+    members = _done_members().exclude(**{column: ""})
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        rows = (
+            members.filter(**{f"{column}__trigram_similar": text})
+            .annotate(similarity=TrigramSimilarity(column, text))
+            .order_by("-similarity")
+            .values_list(
+                *_MEMBER_FIELDS,
+                "version__number",
+                "version__label",
+                "version__dataset_id",
+                "similarity",
+            )[:MAX_MATCHES]
+        )
+        return [(tuple(r[:-1]), float(r[-1])) for r in rows]
+    # SQLite: a bounded substring scan, scored in Python (docs/graph.md: how far it goes).
+    rows = members.filter(**{f"{column}__icontains": text})[:MAX_MATCHES]
+    folded = text.casefold()
+    scored = []
+    for row in rows:
+        value = row[_MEMBER_FIELDS.index(column)].casefold()
+        scored.append((tuple(row), SequenceMatcher(None, folded, value).ratio()))
+    return scored
+
+
+# --- Models reached ----------------------------------------------------------
+
+
+def _links(relation_ids: Iterable[int]) -> dict[int, Link]:
+    ids = set(relation_ids)
+    if not ids:
+        return {}
+    relations = list(
+        Relation.objects.filter(pk__in=ids, claim__in=public_claims()).select_related("claim")
+    )
+    counts = dict(
+        public_evidence()
+        .filter(claim_id__in={r.claim_id for r in relations})
+        .values("claim_id")
+        .annotate(n=Count("id"))
+        .values_list("claim_id", "n")
+    )
+    return {r.pk: Link(r, r.claim, counts.get(r.claim_id, 0)) for r in relations}
+
+
+def _model_paths(
+    paths: list[Path], links: dict[int, Link], entities: dict[int, Entity]
+) -> list[ModelPath]:
+    return [
+        ModelPath(
+            model=entities[p.end_id],
+            entities=[entities[i] for i in p.entity_ids],
+            links=[links[i] for i in p.relation_ids],
+            weakest_verdict=p.weakest_verdict,
+            weakest_strength=p.weakest_strength,
+            alleged=p.alleged,
+        )
+        for p in paths
+        if all(i in links for i in p.relation_ids)
+    ]
+
+
+def _versions(dataset_ids: set[int], numbers: dict[int, set[int]]) -> dict[int, list[VersionInfo]]:
+    from app.graph.models import DatasetVersion
+
+    out: dict[int, list[VersionInfo]] = {}
+    rows = DatasetVersion.objects.filter(
+        dataset_id__in=dataset_ids, status=ImportStatus.DONE
+    ).select_related("source")
+    for v in rows.order_by("-number"):
+        if v.number in numbers.get(v.dataset_id, set()):
+            out.setdefault(v.dataset_id, []).append(
+                VersionInfo(
+                    v.number,
+                    v.label,
+                    v.imported_at,
+                    v.row_count,
+                    v.file_sha256,
+                    v.source.url if v.source else "",
+                )
+            )
+    return out
+
+
+def answer_for(matches: list[Match], start_entities: list[int]) -> list[DatasetAnswer]:
+    """Datasets holding the matches (or reached from the start entities), with their models."""
+    dataset_ids = {m.dataset_id for m in matches}
+    from_entities = paths_from(start_entities, end_kind=EntityKind.DATASET, max_depth=1)
+    dataset_ids |= {p.end_id for p in from_entities}
+    forward = paths_from(dataset_ids)
+    links = _links(
+        [i for p in forward for i in p.relation_ids]
+        + [i for p in from_entities for i in p.relation_ids]
+    )
+    entity_ids = dataset_ids | {i for p in forward for i in p.entity_ids}
+    entities = Entity.objects.in_bulk(entity_ids)
+    numbers: dict[int, set[int]] = {}
+    for m in matches:
+        numbers.setdefault(m.dataset_id, set()).add(m.version_number)
+    versions = _versions(dataset_ids, numbers)
+    answers: dict[int, DatasetAnswer] = {
+        pk: DatasetAnswer(entities[pk], versions=versions.get(pk, [])) for pk in dataset_ids
+    }
+    for m in matches:
+        answers[m.dataset_id].matches.append(m)
+    for p in from_entities:
+        answers[p.end_id].memberships.extend(links[i] for i in p.relation_ids if i in links)
+    by_start: dict[int, list[Path]] = {}
+    for p in forward:
+        by_start.setdefault(p.start_id, []).append(p)
+    for pk, answer in answers.items():
+        answer.paths = _model_paths(by_start.get(pk, []), links, entities)
+    return sorted(answers.values(), key=lambda a: (not a.exact, not a.paths, a.dataset.name))
+
+
+def lookup(text: str, by: str = "") -> Answer:
+    """The whole answer to one question; raises `LookupError` for unusable text."""
+    query = parse(text, by)
+    matches = _exact_matches(query) if query.is_exact_key else _text_matches(query)
+    return Answer(query, answer_for(matches, []))
+
+
+def entity_answer(entity: Entity) -> Answer:
+    """The lookup answer for a work or creator page: its own relations and index rows.
+
+    Index rows match the entity's exact name (titles for a work, authors for a
+    creator) and its website (channel or site).
+    """
+    matches: list[Match] = []
+    if entity.kind in (EntityKind.WORK, EntityKind.CREATOR):
+        column = "title" if entity.kind == EntityKind.WORK else "author"
+        rows = _done_members().filter(**{f"{column}__iexact": entity.name})[:MAX_MATCHES]
+        matches = [_match(row, True, 1.0) for row in rows]
+    if entity.website:
+        for kind in ("channel", "site"):
+            try:
+                query = parse(entity.website)
+            except LookupError:
+                break
+            if query.kind == kind or (kind == "site" and query.kind == "url"):
+                if query.kind == "url":
+                    query = Query(query.text, "site", site_of(query.value) or "")
+                matches += _exact_matches(query)
+                break
+    return Answer(None, answer_for(matches, [entity.pk]))
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The API's shape of an answer (the member rows matched, never a whole index)."""
+
+    def link(item: Link) -> dict[str, Any]:
+        r = item.relation
+        return {
+            "kind": r.kind,
+            "from": r.upstream_id,
+            "to": r.downstream_id,
+            "stage": r.stage or None,
+            "attribution": r.attribution or None,
+            "claim": {
+                "slug": item.claim.slug,
+                "statement": item.claim.statement,
+                "verdict": item.claim.verdict,
+                "evidence_strength": item.claim.evidence_strength or None,
+                "evidence_count": item.evidence_count,
+                "url": item.claim.get_absolute_url(),
+            },
+        }
+
+    def entity(e: Entity) -> dict[str, Any]:
+        return {"slug": e.slug, "name": e.name, "kind": e.kind, "url": e.get_absolute_url()}
+
+    query = answer.query
+    return {
+        "query": (
+            {"text": query.text, "read_as": query.kind, "key": query.value} if query else None
+        ),
+        "datasets": [
+            {
+                "dataset": entity(a.dataset),
+                "match": "exact" if a.exact else "close",
+                "versions": [
+                    {
+                        "number": v.number,
+                        "label": v.label,
+                        "rows": v.row_count,
+                        "imported_at": v.imported_at.isoformat() if v.imported_at else None,
+                        "file_sha256": v.file_sha256,
+                        "source_url": v.source_url or None,
+                    }
+                    for v in a.versions
+                ],
+                "matches": [
+                    {
+                        "kind": m.kind,
+                        "key": m.key or None,
+                        "title": m.title or None,
+                        "author": m.author or None,
+                        "channel_id": m.channel_id or None,
+                        "host": m.host or None,
+                        "version": m.version_number,
+                        "match": "exact" if m.exact else "close",
+                        "similarity": m.similarity,
+                    }
+                    for m in a.matches
+                ],
+                "memberships": [link(x) for x in a.memberships],
+                "models": [
+                    {
+                        "model": entity(p.model),
+                        "path": [entity(e) for e in p.entities],
+                        "weakest_verdict": p.weakest_verdict,
+                        "weakest_strength": p.weakest_strength or None,
+                        "alleged": p.alleged,
+                        "links": [link(x) for x in p.links],
+                    }
+                    for p in a.paths
+                ],
+            }
+            for a in answer.datasets
+        ],
+    }
