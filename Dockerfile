@@ -25,7 +25,7 @@ RUN useradd --system --uid 1000 --home /app trainedon \
  && chown -R trainedon /data \
  && DEBUG=1 DATA_DIR=/tmp/build python manage.py compilemessages -v0 \
  && DEBUG=0 SECRET_KEY=build-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz \
-      ALLOWED_HOSTS=build DATA_DIR=/tmp/build python manage.py collectstatic --noinput -v0 \
+      ALLOWED_HOSTS=build SITE_URL=https://build.invalid DATA_DIR=/tmp/build python manage.py collectstatic --noinput -v0 \
  && rm -rf /tmp/build
 
 USER trainedon

@@ -35,7 +35,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not DEBUG and not SITE_URL.startswith("https://"):
+    # Absolute links in e-mails (password reset) and feeds come from here, never
+    # from the request's Host header.
+    raise ImproperlyConfigured(
+        f"SITE_URL must be set to the site's https:// address when DEBUG is off, got {SITE_URL!r}."
+    )
 
 INSTALLED_APPS = [
     "app.core",
@@ -79,6 +85,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "app.urls"
 WSGI_APPLICATION = "app.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend behind the log-in limits (app/accounts/ratelimits.py, docs/rate-limits.md).
+AUTHENTICATION_BACKENDS = ["app.accounts.backends.ThrottledModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -385,6 +385,7 @@ def server(*, cached: bool, static_root: Path) -> Iterator[int]:
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + "x" * 60,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "https://bench.invalid",
         "DATABASE_URL": DB_URL,
         "REDIS_URL": REDIS_URL,
         "CACHE_PAGE_SECONDS": "300" if cached else "0",
@@ -576,7 +577,7 @@ for path in sys.argv[1:]:
 def cpu_cost(static_root: Path) -> None:
     """Django's own CPU time per request, in one process (not counting PostgreSQL's)."""
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 60,
-           "ALLOWED_HOSTS": "testserver", "STATIC_ROOT": str(static_root), "DATABASE_URL": DB_URL,
+           "ALLOWED_HOSTS": "testserver", "SITE_URL": "https://bench.invalid", "STATIC_ROOT": str(static_root), "DATABASE_URL": DB_URL,
            "REDIS_URL": "", "CACHE_PAGE_SECONDS": "0", "SECURE_SSL_REDIRECT": "0",
            "DJANGO_SETTINGS_MODULE": "app.settings", "PYTHONPATH": str(ROOT)}  # fmt: skip
     out = subprocess.run(
@@ -596,7 +597,8 @@ def cpu_cost(static_root: Path) -> None:
 def collect_static() -> Path:
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 60,
-           "ALLOWED_HOSTS": "127.0.0.1", "STATIC_ROOT": str(static_root), "DATABASE_URL": DB_URL}  # fmt: skip
+           "ALLOWED_HOSTS": "127.0.0.1", "SITE_URL": "https://bench.invalid",
+           "STATIC_ROOT": str(static_root), "DATABASE_URL": DB_URL}  # fmt: skip
     subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
                    check=True)  # fmt: skip
     return static_root

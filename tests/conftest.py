@@ -1,7 +1,7 @@
 """Shared fixtures: named people, factories, and a real Celery worker.
 
-People: alice the editor, bob the moderator, carol the contributor,
-mallory the outsider (a registered user with no role), and the anonymous
+People: alice the editor, bob the moderator, carol the contributor, dave
+another contributor, pat an editor who may publish directly, mallory the outsider (a registered user with no role), and the anonymous
 reader. Services: with TRAINEDON_REQUIRE_SERVICES=1 (CI), a test that needs
 PostgreSQL or Redis fails when the service is missing instead of skipping.
 """
@@ -39,6 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
     django_settings.MEDIA_ROOT = MEDIA_DIR
     django_settings.ARCHIVE_ALLOW_HOSTS = []
     celery_app.conf.task_default_queue = TEST_QUEUE
+    # Every routed queue (pages, media, links, maintenance) gets the session's prefix too.
+    django_settings.TASK_QUEUE_PREFIX = f"{TEST_QUEUE}."
     if django_settings.CELERY_BROKER_URL.startswith("sqla+"):
         broker = f"sqla+sqlite:///{django_settings.DATA_DIR / f'test-broker-{os.getpid()}.sqlite3'}"
         django_settings.CELERY_BROKER_URL = broker
@@ -122,6 +124,22 @@ def carol(db: None) -> Any:
 
 
 @pytest.fixture
+def dave(db: None) -> Any:
+    """dave, another contributor (not the author of carol's work)."""
+    return _person("dave", "contributor")
+
+
+@pytest.fixture
+def pat(db: None) -> Any:
+    """pat, an editor who also holds "publish directly"."""
+    from django.contrib.auth.models import Permission
+
+    user = _person("pat", "editor")
+    user.user_permissions.add(Permission.objects.get(codename="publish_directly"))
+    return user
+
+
+@pytest.fixture
 def mallory(db: None) -> Any:
     """mallory, a registered outsider with no role."""
     return _person("mallory", None)
@@ -130,6 +148,42 @@ def mallory(db: None) -> Any:
 @pytest.fixture
 def admin_user(db: None) -> Any:
     return _person("root", "admin", is_staff=True, is_superuser=True)
+
+
+# --- Rate limits ------------------------------------------------------------
+
+
+class RateLimits:
+    """The test's handle on app/accounts/ratelimits.py: override any limit of its table."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        settings.TRAINEDON_RATES = {}
+
+    def set(self, name: str, *rates: str) -> None:
+        """``rate_limits.set("login-user", "3/5m")``: the limit's rates for this test."""
+        from app.accounts.ratelimits import LIMITS
+
+        assert name in LIMITS, f"no rate limit named {name!r}"
+        self.settings.TRAINEDON_RATES = {**self.settings.TRAINEDON_RATES, name: rates}
+
+    def slowdown(self, base: float, cap: float) -> None:
+        """The log-in slow-down's first wait and longest wait, in seconds."""
+        self.settings.TRAINEDON_RATES = {
+            **self.settings.TRAINEDON_RATES,
+            "login-slowdown": (base, cap),
+        }
+
+
+@pytest.fixture(autouse=True)
+def rate_limits(settings: Any) -> RateLimits:
+    """Every test starts with fresh rate-limit counters (its own cache prefix, so runs
+    sharing a Redis never count each other's requests) and the default rates."""
+    from app.accounts.ratelimits import reset_for_tests
+
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex[:12]}:"
+    reset_for_tests()
+    return RateLimits(settings)
 
 
 # --- A real Celery worker -----------------------------------------------
@@ -150,6 +204,7 @@ def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         port = db.get("PORT") or 5432
         env["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
     env["CELERY_BROKER_URL"] = django_settings.CELERY_BROKER_URL
+    env["TASK_QUEUE_PREFIX"] = django_settings.TASK_QUEUE_PREFIX
     env["MEDIA_ROOT"] = str(MEDIA_DIR)
     env["ARCHIVE_ALLOW_HOSTS"] = ",".join(django_settings.ARCHIVE_ALLOW_HOSTS)
     env["PYTHONUNBUFFERED"] = "1"
@@ -158,9 +213,18 @@ def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """`celery worker` in its own process group, consuming this session's queue."""
+    """`celery worker` in its own process group, consuming this session's queues
+    (all of them, or the kinds named in ``queues``: "pages", "media", ...)."""
 
-    def __init__(self, concurrency: int = 2, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        concurrency: int = 2,
+        extra_env: dict[str, str] | None = None,
+        queues: list[str] | None = None,
+    ) -> None:
+        from app.celery import QUEUES, queue_name
+
+        names = [queue_name(q) for q in (queues or QUEUES)] + ([] if queues else [TEST_QUEUE])
         self.log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)
         cmd = [
             sys.executable,
@@ -170,7 +234,7 @@ class WorkerProcess:
             "app",
             "worker",
             "-Q",
-            TEST_QUEUE,
+            ",".join(names),
             "-c",
             str(concurrency),
             "--loglevel=INFO",
@@ -225,8 +289,12 @@ def start_worker(transactional_db: None) -> Iterator[Callable[..., WorkerProcess
     """Start real workers on demand; each is stopped at the end of the test."""
     started: list[WorkerProcess] = []
 
-    def start(concurrency: int = 2, extra_env: dict[str, str] | None = None) -> WorkerProcess:
-        worker = WorkerProcess(concurrency, extra_env)
+    def start(
+        concurrency: int = 2,
+        extra_env: dict[str, str] | None = None,
+        queues: list[str] | None = None,
+    ) -> WorkerProcess:
+        worker = WorkerProcess(concurrency, extra_env, queues)
         started.append(worker)
         worker.wait_ready()
         return worker

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from app.accounts import ratelimits
+from app.accounts.backends import PATH as BACKEND
 from app.accounts.forms import ProfileForm, SignupForm, TokenForm
 from app.accounts.models import ApiToken, User
-from app.accounts.ratelimits import ip_limited, login_limited
 from app.accounts.services import token_create, token_revoke, user_signup
 
 
@@ -28,11 +30,15 @@ def _user(request: HttpRequest) -> User:
 
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponseBase:
-    """Django's log-in, behind a rate limit by address and by user name."""
-    if request.method == "POST" and login_limited(request):
-        context = {"form": AuthenticationForm(request), "limited": True}
-        return render(request, "registration/login.html", context, status=429)
-    return auth_views.LoginView.as_view(redirect_authenticated_user=True)(request)
+    """Django's log-in; the backend applies the limits (`ratelimits.login_refusal`)."""
+    response = auth_views.LoginView.as_view(redirect_authenticated_user=True)(request)
+    refusal: ratelimits.Refusal | None = getattr(request, "login_refusal", None)
+    if refusal is not None:
+        form = AuthenticationForm(request, initial={"username": request.POST.get("username")})
+        context = {"form": form, "limited": refusal.message}
+        response = render(request, "registration/login.html", context, status=429)
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 @never_cache
@@ -42,7 +48,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("editor:dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST":
-        if ip_limited(request, "signup-ip"):
+        if ratelimits.limited(request, "signup"):
             form.add_error(None, _("Too many sign-ups from your address; try again later."))
             return render(request, "accounts/signup.html", {"form": form}, status=429)
         if form.is_valid():
@@ -50,21 +56,34 @@ def signup(request: HttpRequest) -> HttpResponse:
             user = user_signup(
                 username=data["username"], email=data["email"], password=data["password1"]
             )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             messages.success(request, _("Welcome! You can now suggest claims and evidence."))
             return redirect("editor:dashboard")
     return render(request, "accounts/signup.html", {"form": form})
 
 
 def password_reset(request: HttpRequest) -> HttpResponseBase:
-    if request.method == "POST" and ip_limited(request, "reset-ip"):
+    """The reset mail's link is built from SITE_URL, never from the request's Host."""
+    if request.method == "POST" and ratelimits.limited(request, "password-reset"):
         context = {"form": PasswordResetForm(), "limited": True}
-        return render(request, "registration/password_reset_form.html", context, status=429)
+        response = render(request, "registration/password_reset_form.html", context, status=429)
+        response["Retry-After"] = "3600"
+        return response
     return auth_views.PasswordResetView.as_view(
         success_url=reverse_lazy("accounts:password_reset_done"),
         email_template_name="registration/password_reset_email.txt",
         subject_template_name="registration/password_reset_subject.txt",
+        extra_email_context={"site_url": settings.SITE_URL},
     )(request)
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Choosing a new password also ends the account's log-in slow-down."""
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        ratelimits.login_cleared(form.user.get_username())
+        return response
 
 
 @login_required

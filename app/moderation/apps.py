@@ -7,6 +7,7 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from app.moderation import signals
+        from app.moderation import login_audit, signals
 
         signals.connect()
+        login_audit.connect()

@@ -10,10 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 
 _DEFAULTS: dict[str, object] = {
-    # django-ratelimit rates, per IP address and per account.
-    "MODERATION_SUGGEST_RATE": "5/m",
-    "MODERATION_SUGGEST_RATE_HOURLY": "20/h",
-    "MODERATION_FLAG_RATE": "10/h",
+    # Rate limits live in app/accounts/ratelimits.py (LIMITS "suggest" and "flag").
     # A human needs a few seconds to fill the suggestion form; a bot does not.
     "MODERATION_FORM_MIN_SECONDS": 3,
     "MODERATION_FORM_MAX_AGE": 2 * 3600,
@@ -26,10 +23,6 @@ _DEFAULTS: dict[str, object] = {
 
 def get(name: str) -> object:
     return getattr(settings, name, _DEFAULTS[name])
-
-
-def rate(name: str) -> str:
-    return str(get(name))
 
 
 def number(name: str) -> int:

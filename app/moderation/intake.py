@@ -1,7 +1,7 @@
 """What the public sends in: suggestions and reader flags, and the spam defences.
 
 Defences, cheapest first: rate limits per IP address and per account
-(django-ratelimit on the shared cache), a honeypot field, a signed
+(`app.accounts.ratelimits`, on the shared cache), a honeypot field, a signed
 timestamp proving the form was not filled faster than a person can, size
 limits on every field, and duplicate detection of known addresses. A
 suggestion never starts a capture: the address is only normalized and
@@ -20,8 +20,8 @@ from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 
+from app.accounts import ratelimits
 from app.accounts.models import User
 from app.catalog.models import Claim, Evidence, Source
 from app.lib.urls import normalize_url
@@ -37,8 +37,8 @@ class SpamRefused(Exception):
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address django-ratelimit also keys on (REMOTE_ADDR; set by the proxy in production)."""
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The address the rate limits also key on (REMOTE_ADDR; set by the proxy in production)."""
+    return ratelimits.client_ip(request)
 
 
 def ip_hash(ip: str) -> str:
@@ -46,15 +46,9 @@ def ip_hash(ip: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
 
 
-def rate_limited(request: HttpRequest, *, group: str, rates: list[str]) -> bool:
-    """Count this request against every rate, per IP and (when logged in) per account."""
-    keys = ["ip"] + (["user"] if request.user.is_authenticated else [])
-    limited = False
-    for rate in rates:
-        for key in keys:
-            hit = is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
-            limited = limited or hit
-    return limited
+def rate_limited(request: HttpRequest, *, group: str) -> bool:
+    """Count this request against limit ``group`` ("suggest", "flag"): per IP and account."""
+    return ratelimits.limited(request, group)
 
 
 def form_token(*, now: float | None = None) -> str:

@@ -13,7 +13,6 @@ from app.accounts.services import token_create, token_revoke
 from app.archive.models import Capture, CaptureOrigin, CaptureStatus
 from app.catalog.choices import PublicationState
 from app.catalog.models import Evidence, Source
-from tests.editor.conftest import isolated_ratelimits  # noqa: F401 (autouse fixture)
 from tests.editor.samples import image_bytes
 from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
 
@@ -139,8 +138,8 @@ def test_a_body_over_the_limit_is_a_413(client: Client, token: str) -> None:
     assert response.json()["error"]["code"] == "too_large"
 
 
-def test_too_many_requests_is_a_429(client: Client, token: str, settings: Any) -> None:
-    settings.TRAINEDON_RATES = {"api-write": "3/m"}
+def test_too_many_requests_is_a_429(client: Client, token: str, rate_limits: Any) -> None:
+    rate_limits.set("api-write", "3/m")
     codes = [
         post(client, "/api/v1/sources", {"url": f"https://a.example/{n}"}, token).status_code
         for n in range(5)

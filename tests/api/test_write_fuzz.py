@@ -12,7 +12,6 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from app.accounts.services import token_create
-from tests.editor.conftest import isolated_ratelimits  # noqa: F401 (autouse fixture)
 from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

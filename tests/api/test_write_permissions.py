@@ -21,7 +21,6 @@ from app.accounts.services import token_create
 from app.archive.models import Capture, CaptureOrigin
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Evidence
-from tests.editor.conftest import isolated_ratelimits, pat  # noqa: F401 (fixtures)
 from tests.editor.samples import image_bytes
 from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
 

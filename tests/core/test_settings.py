@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Not passed on to the settings under test (DJANGO_ALLOW_ASYNC_UNSAFE is set by
 # the browser tests when they are collected first).
 NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"} | {
-    "DJANGO_ALLOW_ASYNC_UNSAFE"
+    "SITE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 BASE_ENV = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
 
@@ -50,6 +51,20 @@ def test_the_embedded_default_needs_no_variables():
         ({"ARCHIVE_TOTAL_TIMEOUT": "soon"}, "ARCHIVE_TOTAL_TIMEOUT='soon' is not a number"),
         ({"DEBUG": "0"}, "SECRET_KEY must be set when DEBUG is off"),
         ({"DEBUG": "0", "SECRET_KEY": "short"}, "SECRET_KEY must be at least 50 characters"),
+        (
+            {"DEBUG": "0", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "t.example"},
+            "SITE_URL must be set to the site's https:// address when DEBUG is off, got ''",
+        ),
+        (
+            {
+                "DEBUG": "0",
+                "SECRET_KEY": "k" * 60,
+                "ALLOWED_HOSTS": "t.example",
+                "SITE_URL": "http://t.example",
+            },
+            "SITE_URL must be set to the site's https:// address when DEBUG is off, "
+            "got 'http://t.example'",
+        ),
         ({"ARCHIVE_STORAGE": "ftp"}, "ARCHIVE_STORAGE must be 'local' or 's3'"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not a logging level"),
     ],
@@ -67,6 +82,7 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
         "DEBUG": "0",
         "SECRET_KEY": "k" * 20 + "production-secret-key-for-the-deploy-check-0123456789",
         "ALLOWED_HOSTS": "trainedon.example",
+        "SITE_URL": "https://trainedon.example",
         "DATA_DIR": str(tmp_path),
     }
     result = subprocess.run(
