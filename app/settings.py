@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "app.editor",
     "app.api",
     "app.monitor",
+    "app.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Any
 
@@ -53,6 +54,81 @@ def _put(storage: Storage, key: str, content: File[Any]) -> None:
             raise RuntimeError(f"Storage renamed {key!r} to {saved!r}.")
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """Bytes already hashed and written to storage, waiting for their ``Artifact`` row."""
+
+    name: str
+    storage_key: str
+    sha256: str
+    size: int
+
+
+def put_file(
+    *,
+    name: str,
+    data: bytes | None = None,
+    path: str | None = None,
+    storage: Storage | None = None,
+) -> StoredFile:
+    """Hash and write one file (content-addressed); touches no database row.
+
+    Give either ``data`` (bytes) or ``path`` (a local file, streamed). Run it
+    before the short transaction that inserts the row (``insert_artifact``),
+    never while holding a capture's row lock: the write may be slow (a large
+    video, a remote store).
+    """
+    if (data is None) == (path is None):
+        raise ValueError("Give exactly one of data or path.")
+    storage = storage or default_storage
+    if data is not None:
+        sha, size = sha256_bytes(data), len(data)
+        key = storage_key_for(sha, name)
+        _put(storage, key, ContentFile(data))
+    else:
+        assert path is not None
+        with open(path, "rb") as handle:
+            sha, size = sha256_stream(handle)
+            handle.seek(0)
+            key = storage_key_for(sha, name)
+            _put(storage, key, File(handle))
+    return StoredFile(name=name, storage_key=key, sha256=sha, size=size)
+
+
+def insert_artifact(
+    *,
+    capture: Capture,
+    stored: StoredFile,
+    kind: str,
+    media_type: str | None = None,
+    derived_from: Artifact | None = None,
+    how: str = "",
+    partial: bool = False,
+    metadata: dict[str, Any] | None = None,
+) -> Artifact:
+    """The row of a file ``put_file`` wrote; idempotent on (capture, name). Fast: no I/O but SQL."""
+    existing = Artifact.objects.filter(capture=capture, name=stored.name).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Artifact.objects.create(
+                capture=capture,
+                name=stored.name,
+                kind=kind,
+                storage_key=stored.storage_key,
+                size=stored.size,
+                sha256=stored.sha256,
+                media_type=media_type or guess_media_type(stored.name),
+                derived_from=derived_from,
+                how=how,
+                partial=partial,
+                metadata=metadata or {},
+            )
+    except IntegrityError:  # a concurrent call stored it first: keep that row
+        return Artifact.objects.get(capture=capture, name=stored.name)
+
+
 def store_artifact(
     *,
     capture: Capture,
@@ -67,50 +143,35 @@ def store_artifact(
     metadata: dict[str, Any] | None = None,
     storage: Storage | None = None,
 ) -> Artifact:
-    """Hash and store one file for a capture; idempotent on (capture, name).
+    """``put_file`` then ``insert_artifact``: for callers that hold no lock.
 
-    Give either ``data`` (bytes) or ``path`` (a local file, streamed). A second
-    call with the same capture and name returns the existing row and writes
-    nothing, so a task that runs twice stores each artifact once.
+    A second call with the same capture and name returns the existing row and
+    writes nothing, so a task that runs twice stores each artifact once. The
+    capture pipeline does not call this under its lock: its steps go through
+    ``CaptureContext.store``, which writes first and locks only for the row.
     """
-    if (data is None) == (path is None):
-        raise ValueError("Give exactly one of data or path.")
     existing = Artifact.objects.filter(capture=capture, name=name).first()
     if existing is not None:
         return existing
-    storage = storage or default_storage
-    if data is not None:
-        sha, size = sha256_bytes(data), len(data)
-        key = storage_key_for(sha, name)
-        _put(storage, key, ContentFile(data))
-    else:
-        assert path is not None
-        with open(path, "rb") as handle:
-            sha, size = sha256_stream(handle)
-            handle.seek(0)
-            key = storage_key_for(sha, name)
-            _put(storage, key, File(handle))
-    try:
-        with transaction.atomic():
-            return Artifact.objects.create(
-                capture=capture,
-                name=name,
-                kind=kind,
-                storage_key=key,
-                size=size,
-                sha256=sha,
-                media_type=media_type or guess_media_type(name),
-                derived_from=derived_from,
-                how=how,
-                partial=partial,
-                metadata=metadata or {},
-            )
-    except IntegrityError:  # a concurrent call stored it first: keep that row
-        return Artifact.objects.get(capture=capture, name=name)
+    stored = put_file(name=name, data=data, path=path, storage=storage)
+    return insert_artifact(
+        capture=capture,
+        stored=stored,
+        kind=kind,
+        media_type=media_type,
+        derived_from=derived_from,
+        how=how,
+        partial=partial,
+        metadata=metadata,
+    )
 
 
 def open_artifact(artifact: Artifact, storage: Storage | None = None) -> IO[bytes]:
-    return (storage or default_storage).open(artifact.storage_key, "rb")
+    return open_artifact_key(artifact.storage_key, storage)
+
+
+def open_artifact_key(key: str, storage: Storage | None = None) -> IO[bytes]:
+    return (storage or default_storage).open(key, "rb")
 
 
 def rehash(artifact: Artifact, storage: Storage | None = None) -> tuple[str, int]:

@@ -1,40 +1,24 @@
 """Comparing two texts of a page: "did it really change?" and a readable word diff.
 
-Normalized comparison ignores what changes without anyone editing: spacing,
-letter case, punctuation, and any word holding a digit (dates, times, view
-and comment counters all become ``#``). The price, documented for editors:
-an edit that only changes a number is not flagged by itself.
+"Changed" is decided on ``app.lib.text.normalize_text`` (spacing, letter case,
+punctuation and words holding a digit ignored), the same normalization behind
+``Capture.text_sha256``: the link checker and the versions page agree.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import re
 from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-# Past this many words a text is cut for comparison (difflib is quadratic at worst).
-MAX_WORDS = 60_000
+from app.lib.text import MAX_WORDS, normalized_words
+from app.lib.text import text_sha256 as normalized_sha256
+
+__all__ = ["MAX_WORDS", "compare", "normalized_sha256", "normalized_words", "word_diff"]
+
 CONTEXT_WORDS = 12
-_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
-_DIGIT = re.compile(r"\d")
-
-
-def normalized_words(text: str) -> list[str]:
-    words = []
-    for raw in text.split():
-        token = _NOT_WORD.sub("", raw.casefold())
-        if not token:
-            continue
-        words.append("#" if _DIGIT.search(token) else token)
-    return words[:MAX_WORDS]
-
-
-def normalized_sha256(text: str) -> str:
-    return hashlib.sha256(" ".join(normalized_words(text)).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def check_source(source_id: int) -> None:
 )
 def evidence_frames(self: Any, evidence_id: int) -> None:
     """Frames and range check for one evidence item; waits while its source is being captured."""
-    from app.monitor.frames import refresh_evidence_frames
+    from app.archive.frames import refresh_evidence_frames
 
     if refresh_evidence_frames(evidence_id=evidence_id) == "busy":
         raise self.retry(countdown=60)

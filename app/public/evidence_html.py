@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from app.catalog.choices import EvidenceKind, OnlineStatus
-from app.editor.timecodes import format_timecode
+from app.lib.timecodes import format_timecode
 from app.public.html import Localized, e
 from app.public.render import id_url
 

@@ -25,6 +25,7 @@ from app.archive.models import (
 from app.archive.pipeline import run_capture_by_id
 from app.archive.storage import open_artifact, sha256_bytes
 from app.catalog.models import Source
+from app.lib.text import normalize_text
 from tests.archive.conftest import PDF_TEXT, gzip_bomb, new_capture
 from tests.lib.servers import endless, redirect, respond, trickle
 
@@ -104,7 +105,7 @@ def test_it_archives_an_article_with_a_valid_warc_its_text_and_its_metadata(
     assert source.published_on.isoformat() == "2024-12-12"
     assert source.language == "en"
     assert capture.http_status == 200 and capture.final_url == site.url_for("/article.html")
-    assert capture.text_sha256 == sha256_bytes(" ".join(text.split()).encode())
+    assert capture.text_sha256 == sha256_bytes(normalize_text(text).encode())
     assert capture.manifest_sha256 == files["manifest.json"].sha256
 
 

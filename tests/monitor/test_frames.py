@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from app.archive.frames import plan_range, refresh_evidence_frames
 from app.archive.models import Artifact, ArtifactKind
 from app.archive.storage import open_artifact
 from app.catalog.models import Evidence
-from app.monitor.frames import plan_range, refresh_evidence_frames
 from tests.conftest import PASSWORD, wait_for
 from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
 from tests.lib.servers import LocalServer

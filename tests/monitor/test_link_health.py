@@ -285,3 +285,16 @@ def test_due_sources_are_leased_once_and_reserved_names_are_never_checked(
     demo.refresh_from_db()
     assert demo.next_check_at == now + timedelta(days=90)
     assert not LinkCheck.objects.filter(source=demo).exists()
+
+
+def test_capture_and_link_check_hash_the_same_normalized_text(source: Source, page: Page) -> None:
+    """``Capture.text_sha256`` and the check's hash are one normalization: equal for noise."""
+    capture = source.captures.get()
+    page.stamp, page.views = "4 December 2024", "5"
+    found = check(source, source.created_at + timedelta(days=1))
+    assert found.outcome == CheckOutcome.ALIVE
+    assert found.text_sha256 and found.text_sha256 == capture.text_sha256
+    page.claim = SECOND
+    changed = check(source, source.created_at + timedelta(days=2))
+    assert changed.outcome == CheckOutcome.CHANGED
+    assert changed.text_sha256 != capture.text_sha256

@@ -14,7 +14,7 @@ from importlib.metadata import version
 from django.conf import settings
 from django.utils import timezone
 
-from app.archive.manifest import write_manifest
+from app.archive.manifest import put_manifest, record_manifest
 from app.archive.steps import browser, document, extract, fetch
 from app.archive.steps.base import CaptureContext, Step, StepOutcome
 
@@ -37,12 +37,13 @@ def _package(name: str) -> str:
 
 def _manifest(ctx: CaptureContext) -> StepOutcome:
     capture = ctx.capture
+    # Fixed before hashing: the manifest names the moment the content was taken.
+    capture.finished_at = timezone.now()
+    capture.tool_versions = {**capture.tool_versions, **ctx.tool_versions}
+    ctx.save_capture("finished_at", "tool_versions")
+    stored = put_manifest(capture)  # built, hashed and written with no lock held
     with ctx.locked():
-        # Fixed before hashing: the manifest names the moment the content was taken.
-        capture.finished_at = timezone.now()
-        capture.tool_versions = {**capture.tool_versions, **ctx.tool_versions}
-        capture.save(update_fields=["finished_at", "tool_versions"])
-        artifact = write_manifest(capture)
+        artifact = record_manifest(capture, stored)
     ctx.artifacts[artifact.name] = artifact
     return StepOutcome(details={"sha256": artifact.sha256, "artifacts": len(ctx.artifacts)})
 

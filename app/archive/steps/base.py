@@ -6,14 +6,15 @@ registered in order in ``app.archive.steps.STEPS``. The pipeline records one
 an error class) or ``skipped`` (with the reason, when ``run`` raises
 ``StepSkipped``). A step that fails never undoes what earlier steps stored.
 
-Steps do their slow work (network, browser, parsing) outside any
-transaction and write through ``ctx.store(...)``/``ctx.locked()``, which lock
-the capture row and re-check that this run still owns it (STYLE.md habit 5).
+Steps do their slow work (network, browser, parsing, hashing and writing
+files) outside any transaction, then record it through ``ctx.store(...)`` /
+``ctx.store_many(...)``/``ctx.locked()``: a short transaction that locks the
+capture row, re-checks that this run still owns it (STYLE.md habit 5) and
+inserts rows. No file is hashed or written while the lock is held.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from app.archive.models import Artifact, Capture, CaptureStatus, ErrorClass
-from app.archive.storage import store_artifact
+from app.archive.storage import insert_artifact, put_file
 
 if TYPE_CHECKING:
     from app.archive.browser import BrowserProvider
@@ -108,15 +109,42 @@ class CaptureContext:
             yield self.capture
 
     def store(self, **kwargs: Any) -> Artifact:
-        """``store_artifact`` for this capture, under the ownership lock."""
-        with self.locked():
-            return self.store_locked(**kwargs)
+        """Store one file for this capture: written first, then its row under the lock."""
+        return self.store_many(kwargs)[0]
 
-    def store_locked(self, **kwargs: Any) -> Artifact:
-        """``store_artifact`` inside a ``locked()`` block (several files, one lock)."""
-        artifact = store_artifact(capture=self.capture, **kwargs)
-        self.artifacts[artifact.name] = artifact
-        return artifact
+    def store_many(
+        self, *files: dict[str, Any], capture_fields: tuple[str, ...] = ()
+    ) -> list[Artifact]:
+        """Write every file (hash and storage, no lock held), then insert their rows in one
+        short transaction holding the capture row, with ``capture_fields`` of the capture
+        saved in the same transaction.
+
+        Each file is the keyword arguments of ``store_artifact`` (``name``, ``data`` or
+        ``path``, ``kind``, ``media_type``, ...), or ``stored=`` a ``StoredFile`` already
+        written (shared files); ``derived_from`` may be an ``Artifact`` or the name of a
+        file stored earlier in this capture (this call included).
+        """
+        written = []
+        for spec in files:
+            row = dict(spec)
+            stored = row.pop("stored", None) or put_file(
+                name=row.pop("name"),
+                data=row.pop("data", None),
+                path=row.pop("path", None),
+                storage=row.pop("storage", None),
+            )
+            written.append((stored, row))
+        made = []
+        with self.locked():
+            for stored, row in written:
+                if isinstance(row.get("derived_from"), str):
+                    row["derived_from"] = self.artifacts.get(row["derived_from"])
+                artifact = insert_artifact(capture=self.capture, stored=stored, **row)
+                self.artifacts[artifact.name] = artifact
+                made.append(artifact)
+            if capture_fields:
+                self.capture.save(update_fields=list(capture_fields))
+        return made
 
     def save_capture(self, *fields: str) -> None:
         """Save named fields of the capture, under the ownership lock."""
@@ -137,8 +165,3 @@ class Step:
     time_limit: Callable[[], float]
     # A required step that fails ends the capture (nothing else can work without it).
     required: bool = False
-
-
-def text_sha256(text: str) -> str:
-    """Hash of the text with whitespace normalized: the same words give the same hash."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
@@ -126,32 +127,36 @@ def run(ctx: CaptureContext) -> StepOutcome:
     html = ctx.artifacts.get("page.html")
     screenshot = stamp(rendering.png, ctx.fetch.url, moment)
     subresources = _subresource_warc(ctx, rendering, chromium)
-    with ctx.locked():
-        ctx.store_locked(
-            kind=ArtifactKind.SCREENSHOT,
-            name="screenshot.png",
-            data=screenshot,
-            media_type="image/png",
-            derived_from=html,
-            how=how + ", full page, address and UTC time written on top",
-            partial=rendering.height_cut,
+    files: list[dict[str, Any]] = [
+        {
+            "kind": ArtifactKind.SCREENSHOT,
+            "name": "screenshot.png",
+            "data": screenshot,
+            "media_type": "image/png",
+            "derived_from": html,
+            "how": how + ", full page, address and UTC time written on top",
+            "partial": rendering.height_cut,
+        },
+        {
+            "kind": ArtifactKind.PDF,
+            "name": "page.pdf",
+            "data": rendering.pdf,
+            "media_type": "application/pdf",
+            "derived_from": html,
+            "how": how + ", A4",
+        },
+    ]
+    if subresources is not None:
+        files.append(
+            {
+                "kind": ArtifactKind.WARC,
+                "name": "subresources.warc.gz",
+                "data": subresources,
+                "media_type": "application/warc",
+                "how": f"egress proxy responses, Chromium {chromium}",
+            }
         )
-        ctx.store_locked(
-            kind=ArtifactKind.PDF,
-            name="page.pdf",
-            data=rendering.pdf,
-            media_type="application/pdf",
-            derived_from=html,
-            how=how + ", A4",
-        )
-        if subresources is not None:
-            ctx.store_locked(
-                kind=ArtifactKind.WARC,
-                name="subresources.warc.gz",
-                data=subresources,
-                media_type="application/warc",
-                how=f"egress proxy responses, Chromium {chromium}",
-            )
+    ctx.store_many(*files)
     ctx.tool_versions["chromium"] = chromium
     return StepOutcome(
         details={

@@ -21,8 +21,9 @@ from typing import Any
 from django.conf import settings
 
 from app.archive.models import ArtifactKind, ErrorClass
-from app.archive.steps.base import CaptureContext, StepFailed, StepOutcome, text_sha256
+from app.archive.steps.base import CaptureContext, StepFailed, StepOutcome
 from app.archive.steps.extract import fill_source
+from app.lib.text import text_sha256
 
 IMAGE_TYPES = {
     "image/png": ".png",

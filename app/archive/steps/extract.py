@@ -20,8 +20,9 @@ from django.conf import settings
 from django.db import transaction
 
 from app.archive.models import ArtifactKind
-from app.archive.steps.base import CaptureContext, StepFailed, StepOutcome, text_sha256
+from app.archive.steps.base import CaptureContext, StepFailed, StepOutcome
 from app.catalog.models import Source
+from app.lib.text import text_sha256
 
 TEXT_NAME = "text.txt"
 METADATA_NAME = "metadata.json"
@@ -142,25 +143,26 @@ def run(ctx: CaptureContext) -> StepOutcome:
     html_artifact = ctx.artifacts.get("page.html")
     how = f"trafilatura {trafilatura.__version__}"
     body = json.dumps(metadata, sort_keys=True, indent=2, ensure_ascii=False, default=str)
-    with ctx.locked():
-        ctx.store_locked(
-            kind=ArtifactKind.TEXT,
-            name=TEXT_NAME,
-            data=text.encode("utf-8"),
-            media_type="text/plain; charset=utf-8",
-            derived_from=html_artifact,
-            how=how,
-        )
-        ctx.store_locked(
-            kind=ArtifactKind.METADATA,
-            name=METADATA_NAME,
-            data=body.encode(),
-            media_type="application/json",
-            derived_from=html_artifact,
-            how=how,
-        )
-        ctx.capture.text_sha256 = text_sha256(text) if text.strip() else ""
-        ctx.capture.save(update_fields=["text_sha256"])
+    ctx.capture.text_sha256 = text_sha256(text) if text.strip() else ""
+    ctx.store_many(
+        {
+            "kind": ArtifactKind.TEXT,
+            "name": TEXT_NAME,
+            "data": text.encode("utf-8"),
+            "media_type": "text/plain; charset=utf-8",
+            "derived_from": html_artifact,
+            "how": how,
+        },
+        {
+            "kind": ArtifactKind.METADATA,
+            "name": METADATA_NAME,
+            "data": body.encode(),
+            "media_type": "application/json",
+            "derived_from": html_artifact,
+            "how": how,
+        },
+        capture_fields=("text_sha256",),
+    )
     filled = fill_source(ctx.capture.source_id, source_updates(metadata))
     ctx.tool_versions["trafilatura"] = trafilatura.__version__
     return StepOutcome(

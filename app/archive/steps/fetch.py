@@ -136,23 +136,27 @@ def run(ctx: CaptureContext) -> StepOutcome:
         if wall is not None:
             raise StepFailed(wall.error_class, wall.reason)
     data = build_warc(result, capture.pk)
-    with ctx.locked():  # both files, one lock
-        warc = ctx.store_locked(
-            kind=ArtifactKind.WARC,
-            name=WARC_NAME,
-            data=data,
-            media_type="application/warc",
-            how=f"warcio {_version('warcio')}, request and response records for every hop",
+    files: list[dict[str, Any]] = [
+        {
+            "kind": ArtifactKind.WARC,
+            "name": WARC_NAME,
+            "data": data,
+            "media_type": "application/warc",
+            "how": f"warcio {_version('warcio')}, request and response records for every hop",
+        }
+    ]
+    if ctx.is_html:
+        files.append(
+            {
+                "kind": ArtifactKind.HTML,
+                "name": HTML_NAME,
+                "data": result.body,
+                "media_type": f"text/html; charset={result.charset}",
+                "derived_from": WARC_NAME,
+                "how": "final response body, content coding removed",
+            }
         )
-        if ctx.is_html:
-            ctx.store_locked(
-                kind=ArtifactKind.HTML,
-                name=HTML_NAME,
-                data=result.body,
-                media_type=f"text/html; charset={result.charset}",
-                derived_from=warc,
-                how="final response body, content coding removed",
-            )
+    ctx.store_many(*files)  # both files written, then both rows in one short lock
     ctx.tool_versions.update(software_versions())
     return StepOutcome(
         details={

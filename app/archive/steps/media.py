@@ -6,7 +6,7 @@ artifacts too). Stores ``video.<ext>`` (probe results in its metadata),
 ``video.info.json`` (yt-dlp's metadata without secrets), subtitles when the
 page offers them, ``thumbnail.jpg``, ``contact-sheet.jpg``, and a frame at
 the start, middle and end of every time range that evidence cites in this
-source (``frame-e<evidence>-<seconds>.png``, see app.monitor.frames).
+source (``frame-e<evidence>-<seconds>.png``, see app.archive.frames).
 
 Everything yt-dlp downloads lands in a temporary folder that is deleted
 whatever happens, so a stopped download leaves nothing behind; the reason
@@ -38,7 +38,7 @@ from app.archive.media import (
 from app.archive.models import Artifact, ArtifactKind
 from app.archive.steps.base import CaptureContext, Step, StepFailed, StepOutcome
 from app.archive.steps.extract import fill_source
-from app.editor.timecodes import format_timecode
+from app.lib.timecodes import format_timecode
 
 HLS_TYPES = frozenset(
     {"application/vnd.apple.mpegurl", "application/x-mpegurl", "audio/mpegurl", "audio/x-mpegurl"}
@@ -149,7 +149,7 @@ def _check_duration(got: Download, probe: Probe, limits: MediaLimits) -> None:
 
 
 def run(ctx: CaptureContext) -> StepOutcome:
-    from app.monitor.frames import frames_for_capture
+    from app.archive.frames import frames_for_capture
 
     assert ctx.fetch is not None
     limits = MediaLimits.from_settings()

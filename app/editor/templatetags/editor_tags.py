@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from app.archive.models import CaptureStatus, ErrorClass
 from app.catalog.choices import EntityKind
-from app.editor.timecodes import format_timecode
+from app.lib.timecodes import format_timecode
 from app.lib.markdown import render_markdown
 
 register = template.Library()

@@ -11,7 +11,7 @@ from django.urls import translate_url
 from django.utils.safestring import SafeString
 
 from app.catalog.models import Claim, Entity
-from app.editor.timecodes import format_timecode
+from app.lib.timecodes import format_timecode
 from app.public import html, render
 from app.public.cards import ClaimCardRenderer
 from app.public.facet_html import render_facet

@@ -16,54 +16,20 @@ from django.db import transaction
 
 from app.archive.models import WITH_FILES, Capture, CaptureOrigin
 from app.archive.pipeline import run_capture_by_id
+from app.archive.serializers import (
+    COMMAND_ARTIFACT,
+    COMMAND_CAPTURE,
+    COMMAND_STEP,
+    capture_to_dict,
+)
 from app.archive.services import request_capture
 from app.catalog.services import source_get_or_create
 from app.lib.urls import InvalidURL
 
 
 def capture_json(capture: Capture) -> dict[str, Any]:
-    """The capture, its steps and its artifacts, as plain JSON-ready data."""
-    return {
-        "capture_id": capture.pk,
-        "source_id": capture.source_id,
-        "url": capture.requested_url,
-        "final_url": capture.final_url,
-        "http_status": capture.http_status,
-        "status": capture.status,
-        "error_class": capture.error_class,
-        "error_text": capture.error_text,
-        "attempts": capture.attempts,
-        "started_at": capture.started_at.isoformat() if capture.started_at else None,
-        "finished_at": capture.finished_at.isoformat() if capture.finished_at else None,
-        "redirect_chain": capture.redirect_chain,
-        "manifest_sha256": capture.manifest_sha256,
-        "text_sha256": capture.text_sha256,
-        "tool_versions": capture.tool_versions,
-        "steps": [
-            {
-                "name": s.name,
-                "status": s.status,
-                "tool": s.tool,
-                "tool_version": s.tool_version,
-                "started_at": s.started_at.isoformat() if s.started_at else None,
-                "finished_at": s.finished_at.isoformat() if s.finished_at else None,
-                "error_class": s.error_class,
-                "error_text": s.error_text,
-            }
-            for s in capture.steps.all()
-        ],
-        "artifacts": [
-            {
-                "name": a.name,
-                "kind": a.kind,
-                "media_type": a.media_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "storage_key": a.storage_key,
-            }
-            for a in capture.artifacts.all()
-        ],
-    }
+    """The capture, its steps and its artifacts, as plain JSON-ready data (the contract)."""
+    return capture_to_dict(capture, COMMAND_CAPTURE, steps=COMMAND_STEP, artifacts=COMMAND_ARTIFACT)
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """The demo case of DESIGN.md: the Sora claims, written in the project's own words.
 
-Its two sources are pages shipped in ``app/catalog/demo/``, archived here
+Its two sources are pages shipped in ``app/demo/pages/``, archived here
 without any network: a WARC is written from the shipped bytes, the text and
 metadata are extracted with trafilatura as the real pipeline does, and every
 file is hashed into a manifest. Running it twice changes nothing.
@@ -45,7 +45,7 @@ from app.catalog.choices import (
 from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
 from app.lib.urls import normalize_url
 
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_DIR = Path(__file__).resolve().parent / "pages"
 CAPTURED_AT = datetime(2024, 12, 12, 10, 0, 0, tzinfo=UTC)
 PUBLISHED_AT = datetime(2024, 12, 12, 12, 0, 0, tzinfo=UTC)
 NAMESPACE = uuid.UUID("6f1c8a52-2a57-4f8e-9d1e-5b7a0c3e9d11")

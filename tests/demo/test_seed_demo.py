@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from app.archive.models import Artifact, Capture, CaptureStatus
 from app.archive.storage import rehash
+from app.catalog.access import public_claims
 from app.catalog.models import Claim, Entity, Evidence, Source
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_seed_demo_loads_the_sora_case_and_running_it_twice_changes_nothing():
 
     sora = Entity.objects.get(slug="sora")
     assert sora.developer.slug == "openai"
-    claims = Claim.objects.published()
+    claims = public_claims()
     assert claims.count() == 2
     stances = set(Evidence.objects.values_list("stance", flat=True))
     assert stances == {"supports", "context"}

@@ -28,9 +28,9 @@ from django.db import transaction
 from app.archive.media import MediaFailure, Probe, Source, grab_frames, png_bytes, probe_media
 from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture, CaptureStatus
 from app.archive.steps.base import CaptureContext
-from app.archive.storage import open_artifact, store_artifact
+from app.archive.storage import insert_artifact, open_artifact, put_file
 from app.catalog.models import Evidence
-from app.editor.timecodes import format_timecode
+from app.lib.timecodes import format_timecode
 
 # Time codes are typed by people to the second: a range ending this little past the end fits.
 END_TOLERANCE = 0.5
@@ -135,10 +135,13 @@ def video_for(item: Evidence) -> Artifact | None:
 
 
 def _locked_store(capture_id: int) -> StoreFn:
-    def store(**kwargs: Any) -> Artifact:
+    """Write the frame first, then insert its row in a short transaction on the capture."""
+
+    def store(*, name: str, data: bytes, **row: Any) -> Artifact:
+        stored = put_file(name=name, data=data)
         with transaction.atomic():
             capture = Capture.objects.select_for_update().get(pk=capture_id)
-            return store_artifact(capture=capture, **kwargs)
+            return insert_artifact(capture=capture, stored=stored, **row)
 
     return store
 

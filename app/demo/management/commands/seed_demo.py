@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from app.catalog.demo_data import seed_demo
+from app.demo.data import seed_demo
 
 
 class Command(BaseCommand):
