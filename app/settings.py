@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "app.editor",
     "app.api",
     "app.monitor",
+    "app.ledgerdata",
     "app.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -206,6 +208,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "right-of-reply-overdue": {"task": "moderation.mark_no_response", "schedule": 3600.0},
     "check-links": {"task": "monitor.check_due_sources", "schedule": 900.0},
     "wayback-witness": {"task": "monitor.wayback_witness", "schedule": 60.0},
+    # The daily dumps (app/ledgerdata, docs/data.md), written at a quiet hour.
+    "ledger-dumps": {"task": "ledgerdata.write_dumps", "schedule": crontab(hour=3, minute=17)},
 }
 
 # --- Archive --------------------------------------------------------------

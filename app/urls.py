@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("app.graph.api_urls")),
     path("api/v1/", include("app.api.urls")),
+    path("", include("app.ledgerdata.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", include("app.public.urls")),

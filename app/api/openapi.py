@@ -284,6 +284,35 @@ READ_PATHS: dict[str, dict[str, Any]] = {
             "responses": {"200": _json("ClaimDetail", "The claim."), "404": ERRORS["404"]},
         }
     },
+    "/claims/{slug}/prov": {
+        "get": {
+            "operationId": "getClaimProvenance",
+            "summary": "The claim's lineage as a W3C PROV-JSON document (docs/data.md)",
+            "description": "Claim, evidence, sources, captures and archived files, with the "
+            "people, the capture engine and its tools as agents, and their times.",
+            "parameters": [_path("slug", STR)],
+            "responses": {
+                "200": {
+                    "description": "A PROV-JSON document (W3C member submission).",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["prefix", "entity", "activity", "agent"],
+                                "properties": {
+                                    "prefix": {"type": "object"},
+                                    "entity": {"type": "object"},
+                                    "activity": {"type": "object"},
+                                    "agent": {"type": "object"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "404": ERRORS["404"],
+            },
+        }
+    },
     "/entities/{slug}": {
         "get": {
             "operationId": "getEntity",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.archive.models import Artifact, Capture
-from app.catalog.models import Claim, Entity, Source
+from app.catalog.models import Claim, Entity, Source, Tag
 from app.public.queries import ClaimPage, EvidenceView
 from app.public.render import absolute, fast_reverse
 from app.public.rows import CaptureRow, SourceRow
@@ -57,15 +57,25 @@ def claim_summary(
     }
 
 
-def claim_detail(page: ClaimPage) -> dict[str, Any]:
-    claim, evidence, changes = page.claim, page.evidence, page.verdict_changes
-    data = claim_summary(claim, page.models, page.content)
-    data["evidence_count"] = len(evidence)
+def claim_record(
+    claim: Claim, models: list[Entity], content: list[Entity], tags: list[Tag]
+) -> dict[str, Any]:
+    """A claim with its own fields but without its evidence: the daily dump's row."""
+    data = claim_summary(claim, models, content)
     data.update(
         summary=claim.summary,
         developer_contacted_on=iso(claim.developer_contacted_on),
         developer_contact_channel=claim.developer_contact_channel,
-        tags=[t.slug for t in page.tags],
+        tags=[t.slug for t in tags],
+    )
+    return data
+
+
+def claim_detail(page: ClaimPage) -> dict[str, Any]:
+    claim, evidence, changes = page.claim, page.evidence, page.verdict_changes
+    data = claim_record(claim, page.models, page.content, page.tags)
+    data["evidence_count"] = len(evidence)
+    data.update(
         verdict_history=[
             {
                 "changed_at": iso(c.changed_at),
@@ -100,6 +110,11 @@ def evidence_item(view: EvidenceView) -> dict[str, Any]:
     }
 
 
+def evidence_record(view: EvidenceView, claim_slug: str) -> dict[str, Any]:
+    """An evidence item on its own (the daily dump's row): the API's item and its claim."""
+    return {"claim": claim_slug, **evidence_item(view)}
+
+
 def source_ref(source: Source | SourceRow) -> dict[str, Any]:
     return {
         "id": source.pk,
@@ -122,8 +137,10 @@ def capture_ref(capture: Capture | CaptureRow) -> dict[str, Any]:
     }
 
 
-def artifact(item: Artifact) -> dict[str, Any]:
+def artifact(item: Artifact, *, with_capture: bool = False) -> dict[str, Any]:
+    """An archived file's metadata; ``with_capture`` adds its capture's id (dump rows)."""
     return {
+        **({"capture_id": item.capture_id} if with_capture else {}),
         "id": item.pk,
         "kind": item.kind,
         "name": item.name,
@@ -135,7 +152,8 @@ def artifact(item: Artifact) -> dict[str, Any]:
     }
 
 
-def source_detail(source: Source, captures: list[Capture]) -> dict[str, Any]:
+def source_record(source: Source) -> dict[str, Any]:
+    """A source with its own fields but without its captures: the daily dump's row."""
     data = source_ref(source)
     data.update(
         normalized_url=source.normalized_url,
@@ -145,19 +163,42 @@ def source_detail(source: Source, captures: list[Capture]) -> dict[str, Any]:
         description=source.description,
         last_checked_at=iso(source.last_checked_at),
         last_changed_at=iso(source.last_changed_at),
-        captures=[
-            {
-                "id": c.pk,
-                "status": c.status,
-                "created_at": iso(c.created_at),
-                "finished_at": iso(c.finished_at),
-                "final_url": c.final_url,
-                "http_status": c.http_status,
-                "error_class": c.error_class or None,
-                "manifest_sha256": c.manifest_sha256 or None,
-                "artifacts": [artifact(a) for a in c.artifacts.all()],
-            }
-            for c in captures
-        ],
+    )
+    return data
+
+
+def capture_item(c: Capture, *, with_source: bool = False) -> dict[str, Any]:
+    """A capture without its files; ``with_source`` adds its source's id (dump rows)."""
+    return {
+        **({"source_id": c.source_id} if with_source else {}),
+        "id": c.pk,
+        "status": c.status,
+        "created_at": iso(c.created_at),
+        "finished_at": iso(c.finished_at),
+        "final_url": c.final_url,
+        "http_status": c.http_status,
+        "error_class": c.error_class or None,
+        "manifest_sha256": c.manifest_sha256 or None,
+    }
+
+
+def source_detail(source: Source, captures: list[Capture]) -> dict[str, Any]:
+    data = source_record(source)
+    data["captures"] = [
+        {**capture_item(c), "artifacts": [artifact(a) for a in c.artifacts.all()]} for c in captures
+    ]
+    return data
+
+
+def entity_record(entity: Entity) -> dict[str, Any]:
+    """An entity's own fields (needs ``developer`` selected): the API's entity without
+    its claims, and the daily dump's row."""
+    data = entity_ref(entity)
+    data.update(
+        description=entity.description,
+        aliases=entity.aliases,
+        wikidata_id=entity.wikidata_id or None,
+        website=entity.website or None,
+        developer=entity_ref(entity.developer) if entity.developer else None,
     )
     return data

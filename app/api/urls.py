@@ -1,6 +1,6 @@
 """JSON API v1. Read endpoints live in views.py, write endpoints in write.py."""
 
-from django.urls import URLPattern, URLResolver, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from app.api import exports, views, write
 
@@ -9,6 +9,8 @@ app_name = "api"
 read_patterns: list[URLPattern | URLResolver] = [
     path("claims", views.claim_list, name="claims"),
     path("claims/<slug:slug>", views.claim_detail, name="claim"),
+    # The lineage document is built by app.ledgerdata (issue 17), which sits above the API.
+    path("claims/<slug:slug>/prov", include("app.ledgerdata.api_urls")),
     path("entities/<slug:slug>", views.entity_detail, name="entity"),
     path("sources/<int:pk>", views.source_detail, name="source"),
     path("exports/<slug:dataset>.<slug:fmt>", exports.export, name="export"),

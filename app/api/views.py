@@ -99,13 +99,8 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = queries.entity_page(slug)
     entity = page.entity
-    data = serializers.entity_ref(entity)
+    data = serializers.entity_record(entity)
     data.update(
-        description=entity.description,
-        aliases=entity.aliases,
-        wikidata_id=entity.wikidata_id or None,
-        website=entity.website or None,
-        developer=serializers.entity_ref(entity.developer) if entity.developer else None,
         models_developed=[serializers.entity_ref(e) for e in page.developed],
         models_said_trained_on_it=[
             {**serializers.entity_ref(e), "claim_count": e.claim_count}  # type: ignore[attr-defined]

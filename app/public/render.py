@@ -83,11 +83,14 @@ def json_for_script(data: Any) -> SafeString:
     return mark_safe(text)  # noqa: S308 (the three HTML-significant characters are escaped)
 
 
-def claim_review(claim: Claim, evidence: list[Any], named: list[Entity]) -> dict[str, Any]:
+def claim_review(
+    claim: Claim, evidence: list[Any], named: list[Entity], verdict_note: str = ""
+) -> dict[str, Any]:
     """schema.org ClaimReview for a published claim, from what the page already loaded.
 
     ``evidence`` is a list of `app.public.queries.EvidenceView`; ``named`` the
-    models and content the claim names.
+    models and content the claim names; ``verdict_note`` the public note of the
+    latest verdict change, given as the rating's ``ratingExplanation``.
     """
     appearances = []
     seen: set[int] = set()
@@ -125,6 +128,7 @@ def claim_review(claim: Claim, evidence: list[Any], named: list[Entity]) -> dict
             "bestRating": 5,
             "worstRating": 1,
             "alternateName": str(claim.get_verdict_display()),
+            **({"ratingExplanation": verdict_note.strip()} if verdict_note.strip() else {}),
         },
         "itemReviewed": item,
     }

@@ -60,7 +60,12 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
             (stance, label, len(views), renderer.render_all(views))
             for stance, label, views in page.groups
         ],
-        "claim_review": claim_review(page.claim, page.evidence, [*page.models, *page.content]),
+        "claim_review": claim_review(
+            page.claim,
+            page.evidence,
+            [*page.models, *page.content],
+            page.verdict_changes[-1].note if page.verdict_changes else "",
+        ),
     }
     return _render(request, "public/claim_detail.html", context)
 

@@ -1,0 +1,59 @@
+"""Public endpoints of bulk data: a claim's PROV document, the dumps, the format page."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from app.api.views import error
+from app.ledgerdata.dumps import MANIFEST, ROOT, dump_folders, latest_folder
+from app.ledgerdata.prov import MEDIA_TYPE, claim_prov_json
+from app.lib.markdown import render_markdown
+
+
+@require_GET
+def claim_prov(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET /api/v1/claims/{slug}/prov: the claim's lineage in PROV-JSON."""
+    try:
+        body = claim_prov_json(slug)
+    except Http404 as problem:
+        return error(404, str(problem))
+    response = HttpResponse(body, content_type=f"{MEDIA_TYPE}; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{slug}.prov.json"'
+    return response
+
+
+DUMP_NAME = re.compile(r"^[a-z0-9_-]+\.(csv|jsonl)\.gz$|^manifest\.json$")
+
+
+@require_GET
+def dump_file(request: HttpRequest, folder: str, name: str) -> HttpResponse:
+    """/data/dumps/latest/<name> (the newest dump) or /data/dumps/<folder>/<name> (a kept one)."""
+    if not DUMP_NAME.match(name):
+        raise Http404("No dump file has that name.")
+    if folder == "latest":
+        found = latest_folder()
+    else:
+        found = folder if folder in dump_folders() else None
+    key = f"{ROOT}/{found}/{name}"
+    if found is None or not default_storage.exists(key):
+        raise Http404("No dump file has that name.")
+    media = "application/json" if name.endswith(".json") else "application/gzip"
+    response = FileResponse(default_storage.open(key, "rb"), content_type=media)
+    if name != MANIFEST:
+        response["Content-Disposition"] = f'attachment; filename="trainedon-{found}-{name}"'
+    # "latest" moves daily; a dated dump never changes.
+    response["Cache-Control"] = f"public, max-age={300 if folder == 'latest' else 86400}"
+    return response
+
+
+@require_GET
+def data_format(request: HttpRequest) -> HttpResponse:
+    """docs/data.md rendered: the dump layout, field names, PROV mapping and import formats."""
+    text = (settings.BASE_DIR / "docs" / "data.md").read_text(encoding="utf-8")
+    return render(request, "ledgerdata/format.html", {"body": render_markdown(text)})
