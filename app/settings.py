@@ -203,6 +203,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.3,
 }
 CELERY_TIMEZONE = "UTC"
+# Put in front of every queue name (app/celery.py routes tasks to pages, media,
+# links and maintenance); tests give each session its own.
+TASK_QUEUE_PREFIX = env_str("TASK_QUEUE_PREFIX")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-captures": {"task": "archive.sweep", "schedule": 60.0},
     "right-of-reply-overdue": {"task": "moderation.mark_no_response", "schedule": 3600.0},

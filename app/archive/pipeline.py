@@ -42,7 +42,7 @@ from django.utils import timezone
 from app.archive.browser import BrowserProvider
 from app.archive.manifest import iso_utc
 from app.archive.models import Capture, CaptureStatus, CaptureStep, ErrorClass, StepStatus
-from app.archive.services import ring
+from app.archive.services import MEDIA_HANDOFF, ring
 from app.archive.steps import STEPS
 from app.archive.steps.base import (
     CaptureContext,
@@ -75,6 +75,7 @@ class RunOutcome:
     status: str = ""
     error_class: str = ""
     retry_in: float | None = None
+    handed_to_media: bool = False
 
 
 @dataclass(frozen=True)
@@ -325,16 +326,51 @@ def finish(ctx: CaptureContext, limit: int) -> RunOutcome:
     return _fail(ctx, error)
 
 
+def _hand_to_media(ctx: CaptureContext) -> RunOutcome:
+    """Give a page that turned out to show a video back to the queue, for the media queue.
+
+    The media run starts the capture again from its fetch (the page is fetched
+    twice; the video, the long part, once). This run's rows go, its files stay
+    (content-addressed), and it does not count as an attempt.
+    """
+    capture = ctx.capture
+    entry = _log_entry(ctx, MEDIA_HANDOFF, None)
+    with ctx.locked():
+        capture.artifacts.all().delete()
+        capture.steps.all().delete()
+        capture.status = CaptureStatus.QUEUED
+        capture.attempts -= 1
+        capture.not_before = None
+        capture.enqueued_at = timezone.now()
+        capture.manifest_sha256 = capture.text_sha256 = ""
+        capture.attempt_log = [*capture.attempt_log, entry]
+        capture.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "not_before",
+                "enqueued_at",
+                "manifest_sha256",
+                "text_sha256",
+                "attempt_log",
+            ]
+        )
+    return RunOutcome(capture.pk, True, CaptureStatus.QUEUED, handed_to_media=True)
+
+
 def run_capture_by_id(
     capture_id: int,
     *,
     browser: BrowserProvider | None = None,
     attempts: int | None = None,
+    defer_media: bool = False,
 ) -> RunOutcome:
     """Run one capture if it is queued and due; the same function for worker, command and bench.
 
     ``browser`` lends a reusable browser per thread (else each capture
-    launches its own); ``attempts`` overrides the retry limit.
+    launches its own); ``attempts`` overrides the retry limit. With
+    ``defer_media`` (the page queue's worker) a capture whose media step would
+    run is handed back for the media queue instead (``RunOutcome.handed_to_media``).
     """
     token = new_token()
     if not claim(capture_id, token, timezone.now()):
@@ -347,6 +383,8 @@ def run_capture_by_id(
             if ctx.fatal is not None:
                 break
             if step.should_run(ctx):
+                if defer_media and step.name == "media":
+                    return _hand_to_media(ctx)
                 run_step(ctx, step)
         return finish(ctx, attempts or max_attempts())
     except LostClaim:

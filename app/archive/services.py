@@ -8,6 +8,7 @@ the periodic sweep (`archive.sweep`) re-sends queued captures.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,21 +22,51 @@ from app.catalog.models import Source
 log = logging.getLogger(__name__)
 
 
-def ring(capture_id: int, *, countdown: float | None = None) -> bool:
+# The attempt log's outcome for a page run that handed its capture to the media queue.
+MEDIA_HANDOFF = "handed to the media queue"
+# Addresses that are videos before anything is fetched: sent straight to the media queue.
+MEDIA_SUFFIXES = (".m3u8", ".mp4", ".m4v", ".webm", ".mov", ".mkv")
+VIDEO_HOSTS = frozenset(
+    {"youtube.com", "youtu.be", "vimeo.com", "dailymotion.com", "twitch.tv", "tiktok.com"}
+)
+
+
+def looks_like_media(url: str) -> bool:
+    """A video address by its form alone (the page queue hands over the rest)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.").removeprefix("m.")
+    return host in VIDEO_HOSTS or parts.path.lower().endswith(MEDIA_SUFFIXES)
+
+
+def needs_media_queue(capture_id: int) -> bool:
+    row = Capture.objects.filter(pk=capture_id).values_list("requested_url", "attempt_log").first()
+    if row is None:
+        return False
+    url, attempt_log = row
+    handed = any(entry.get("outcome") == MEDIA_HANDOFF for entry in attempt_log or [])
+    return handed or looks_like_media(url or "")
+
+
+def ring(capture_id: int, *, countdown: float | None = None, media: bool | None = None) -> bool:
     """Send the capture task; never raise or hang (the sweep is the safety net).
 
-    Returns False when the broker could not be reached. Publishing gives up
-    after ``CELERY_BROKER_CONNECTION_TIMEOUT`` and the bounded
-    ``CELERY_TASK_PUBLISH_RETRY_POLICY``, so a web request is never held up
-    for long by a dead broker.
+    ``media`` picks the task, hence the queue (app/celery.py): ``run_media_capture``
+    for a video, ``run_capture`` for a page; None looks at the capture's address and
+    attempt log. Returns False when the broker could not be reached. Publishing gives
+    up after ``CELERY_BROKER_CONNECTION_TIMEOUT`` and the bounded
+    ``CELERY_TASK_PUBLISH_RETRY_POLICY``, so a web request is never held up for long
+    by a dead broker.
     """
-    from app.archive.tasks import run_capture
+    from app.archive.tasks import run_capture, run_media_capture
 
     try:
+        if media is None:
+            media = needs_media_queue(capture_id)
+        task = run_media_capture if media else run_capture
         if countdown is None:
-            run_capture.apply_async(args=(capture_id,), retry=True)
+            task.apply_async(args=(capture_id,), retry=True)
         else:
-            run_capture.apply_async(args=(capture_id,), retry=True, countdown=countdown)
+            task.apply_async(args=(capture_id,), retry=True, countdown=countdown)
     except Exception:  # broker down: the sweep will re-send this queued capture
         log.warning("could not enqueue capture %s; the sweep will retry", capture_id, exc_info=True)
         return False
@@ -62,7 +93,8 @@ def request_capture(
         requested_url=source.normalized_url,
     )
     if enqueue:
-        transaction.on_commit(lambda: ring(capture.pk))
+        media = looks_like_media(capture.requested_url)
+        transaction.on_commit(lambda: ring(capture.pk, media=media))
     return capture
 
 

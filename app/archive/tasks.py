@@ -23,6 +23,11 @@ SOFT_TIME_LIMIT = int(
     + 60
 )
 HARD_TIME_LIMIT = SOFT_TIME_LIMIT + 60
+# The page queue's captures never run the media step (they hand it over).
+PAGE_SOFT_TIME_LIMIT = int(
+    settings.ARCHIVE_TOTAL_TIMEOUT + 3 * settings.ARCHIVE_STEP_TIME_LIMIT + 60
+)
+PAGE_HARD_TIME_LIMIT = PAGE_SOFT_TIME_LIMIT + 60
 
 _browsers: BrowserProvider | None = None
 
@@ -49,20 +54,38 @@ def _close_browsers(**kwargs: object) -> None:
         _browsers.close()
 
 
+def _run(capture_id: int, *, media: bool) -> None:
+    from app.archive.pipeline import RING_COUNTDOWN_MAX, run_capture_by_id
+    from app.archive.services import ring
+
+    outcome = run_capture_by_id(capture_id, browser=worker_browsers(), defer_media=not media)
+    if outcome.handed_to_media:
+        ring(capture_id, media=True)
+    elif outcome.retry_in is not None and outcome.retry_in <= RING_COUNTDOWN_MAX:
+        ring(capture_id, countdown=outcome.retry_in, media=media)
+
+
 @shared_task(
     name="archive.run_capture",
+    ignore_result=True,
+    soft_time_limit=PAGE_SOFT_TIME_LIMIT,
+    time_limit=PAGE_HARD_TIME_LIMIT,
+)
+def run_capture(capture_id: int) -> None:
+    """Run one page capture by id (the ``pages`` queue); a page that shows a video is
+    handed to ``run_media_capture``; a transient failure is rung again after its backoff."""
+    _run(capture_id, media=False)
+
+
+@shared_task(
+    name="archive.run_media_capture",
     ignore_result=True,
     soft_time_limit=SOFT_TIME_LIMIT,
     time_limit=HARD_TIME_LIMIT,
 )
-def run_capture(capture_id: int) -> None:
-    """Run one capture by id; a transient failure is rung again after its backoff."""
-    from app.archive.pipeline import RING_COUNTDOWN_MAX, run_capture_by_id
-    from app.archive.services import ring
-
-    outcome = run_capture_by_id(capture_id, browser=worker_browsers())
-    if outcome.retry_in is not None and outcome.retry_in <= RING_COUNTDOWN_MAX:
-        ring(capture_id, countdown=outcome.retry_in)
+def run_media_capture(capture_id: int) -> None:
+    """Run one capture with its media step (the ``media`` queue, long time limits)."""
+    _run(capture_id, media=True)
 
 
 @shared_task(name="archive.sweep", ignore_result=True, soft_time_limit=120, time_limit=180)
