@@ -33,6 +33,12 @@ from django.utils import timezone
 
 from app.archive.manifest import MANIFEST_NAME, canonical_json, iso_utc
 from app.archive.models import WITH_FILES, Artifact, Capture
+from app.archive.serializers import (
+    PACKAGE_ARTIFACT,
+    PACKAGE_CAPTURE,
+    artifact_to_dict,
+    capture_to_dict,
+)
 from app.archive.storage import sha256_stream
 from app.archive.verify import Problem, check_manifest
 from app.catalog.access import public_evidence
@@ -150,18 +156,7 @@ def _source(source: Source, capture_ids: list[int]) -> dict[str, Any]:
 
 
 def _capture(capture: Capture) -> dict[str, Any]:
-    return {
-        "id": capture.pk,
-        "source_id": capture.source_id,
-        "status": capture.status,
-        "origin": capture.origin,
-        "requested_url": capture.requested_url,
-        "final_url": capture.final_url,
-        "started_at": iso_utc(capture.started_at),
-        "finished_at": iso_utc(capture.finished_at),
-        "manifest_sha256": capture.manifest_sha256,
-        "wayback_url": capture.wayback_url,
-    }
+    return capture_to_dict(capture, PACKAGE_CAPTURE, times=iso_utc)
 
 
 def _extra(name: str, data: bytes) -> dict[str, Any]:
@@ -170,15 +165,7 @@ def _extra(name: str, data: bytes) -> dict[str, Any]:
 
 
 def _file(artifact: Artifact) -> dict[str, Any]:
-    return {
-        "path": member_path(artifact),
-        "capture_id": artifact.capture_id,
-        "kind": artifact.kind,
-        "media_type": artifact.media_type,
-        "size": artifact.size,
-        "sha256": artifact.sha256,
-        "partial": artifact.partial,
-    }
+    return {"path": member_path(artifact), **artifact_to_dict(artifact, PACKAGE_ARTIFACT)}
 
 
 # --------------------------------------------------------------------------
