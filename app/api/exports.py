@@ -68,6 +68,8 @@ def _evidence() -> Iterator[dict[str, Any]]:
             "summary",
             "quote",
             "locator",
+            "method_note",
+            "grounding",
             "time_start",
             "time_end",
             "source_id",
@@ -75,9 +77,9 @@ def _evidence() -> Iterator[dict[str, Any]]:
             "published_at",
         )
     )
-    for pk, slug, kind, stance, summary, quote, locator, start, end, sid, url, at in rows.iterator(
-        chunk_size=CHUNK
-    ):
+    for row in rows.iterator(chunk_size=CHUNK):
+        pk, slug, kind, stance, summary, quote, locator, method, grounding = row[:9]
+        start, end, sid, url, at = row[9:]
         yield {
             "id": pk,
             "claim": slug,
@@ -86,6 +88,8 @@ def _evidence() -> Iterator[dict[str, Any]]:
             "summary": summary,
             "quote": quote,
             "locator": locator,
+            "method_note": method,
+            "grounding": grounding,
             "time_start": seconds(start),
             "time_end": seconds(end),
             "source_id": sid,
@@ -149,8 +153,8 @@ COLUMNS = {
         "first_seen", "published_at", "updated_at", "models", "content", "summary", "url",
     ],
     "evidence": [
-        "id", "claim", "kind", "stance", "summary", "quote", "locator", "time_start",
-        "time_end", "source_id", "source_url", "published_at",
+        "id", "claim", "kind", "stance", "summary", "quote", "locator", "method_note",
+        "grounding", "time_start", "time_end", "source_id", "source_url", "published_at",
     ],
     "sources": [
         "id", "url", "kind", "publisher", "title", "author", "published_on", "language",

@@ -108,6 +108,8 @@ SCHEMAS: dict[str, Any] = {
             "summary": STR,
             "quote": STR,
             "locator": STR,
+            "method_note": STR,
+            "grounding": _nullable({"type": "string", "enum": ["grounded", "speculative"]}),
             "time_start": _nullable({"type": "number"}),
             "time_end": _nullable({"type": "number"}),
             "published_at": _nullable(DATETIME),

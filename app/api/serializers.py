@@ -101,6 +101,8 @@ def evidence_item(view: EvidenceView) -> dict[str, Any]:
         "summary": item.summary,
         "quote": item.quote,
         "locator": item.locator,
+        "method_note": item.method_note,
+        "grounding": item.grounding or None,
         "time_start": seconds(item.time_start),
         "time_end": seconds(item.time_end),
         "published_at": iso(item.published_at),

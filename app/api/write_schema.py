@@ -12,6 +12,7 @@ from typing import Any
 from app.archive.models import ArtifactKind, CaptureOrigin, CaptureStatus, ErrorClass
 from app.catalog.choices import (
     EvidenceKind,
+    Grounding,
     PublicationState,
     SourceKind,
     Stance,
@@ -107,6 +108,8 @@ _EVIDENCE_FIELDS = {
     "summary": {"type": "string", "maxLength": 5000},
     "quote": {"type": "string", "maxLength": 5000},
     "locator": {"type": "string", "maxLength": 200},
+    "method_note": {"type": "string", "maxLength": 5000},
+    "grounding": _enum(Grounding),
     "time_start": TIME,
     "time_end": TIME,
 }

@@ -47,12 +47,34 @@ class PublicationState(models.TextChoices):
 
 
 class EvidenceKind(models.TextChoices):
+    """How a piece of evidence was obtained (docs/disclosures.md, "Evidence kinds").
+
+    The values from before the field's kinds stay valid; the two that mean the
+    same as a field kind carry its label (``output_comparison`` is the
+    output-resemblance test, ``developer_statement`` the company statement).
+    """
+
+    DEVELOPER_DISCLOSURE = "developer_disclosure", _("Developer disclosure")
+    DATASET_MEMBERSHIP = "dataset_membership", _("Dataset membership")
+    DATASET_USE = "dataset_use", _("Dataset use")
+    LEAKED_DOCUMENT = "leaked_document", _("Leaked internal document")
+    COURT_FILING = "court_filing", _("Court filing")
+    COURT_FINDING = "court_finding", _("Court finding")
+    OUTPUT_COMPARISON = "output_comparison", _("Output-resemblance test")
+    DEVELOPER_STATEMENT = "developer_statement", _("Company statement or denial")
+    THIRD_PARTY_REPORT = "third_party_report", _("Third-party reporting")
     NEWS_REPORT = "news_report", _("News report")
-    OUTPUT_COMPARISON = "output_comparison", _("Output comparison")
-    DEVELOPER_STATEMENT = "developer_statement", _("Developer statement")
-    DOCUMENT = "document", _("Document or filing")
+    DOCUMENT = "document", _("Other document")
     RESEARCH = "research", _("Research or analysis")
     TESTIMONY = "testimony", _("Testimony")
+
+
+class Grounding(models.TextChoices):
+    """Whether an evidence item rests on what was observed or on inference (shown to readers)."""
+
+    NOT_ASSESSED = "", _("Not assessed")
+    GROUNDED = "grounded", _("Grounded")
+    SPECULATIVE = "speculative", _("Speculative")
 
 
 class Stance(models.TextChoices):

@@ -23,7 +23,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from app.catalog.choices import EvidenceKind, OnlineStatus
+from app.catalog.choices import EvidenceKind, Grounding, OnlineStatus
 from app.lib.timecodes import format_timecode
 from app.public.html import Localized, e
 from app.public.render import id_url
@@ -40,6 +40,8 @@ class EvidenceRenderer:
         self.kinds = {value: e(label) for value, label in EvidenceKind.choices}
         self.in_video = e(gettext("In the video:"))
         self.where = e(gettext("Where:"))
+        self.method = e(gettext("Method:"))
+        self.groundings = {value: e(label) for value, label in Grounding.choices if value}
         self.original = e(gettext("original"))
         self.archived_copy = e(gettext("archived copy"))
         self.captured = gettext("captured %(date)s")
@@ -79,6 +81,8 @@ class EvidenceRenderer:
             )
         if item.locator:
             parts.append(f'  <p class="meta">{self.where} {e(item.locator)}</p>\n')
+        if item.grounding or item.method_note:
+            parts.append(self._method(item.grounding, item.method_note))
         if item.time_start is not None or view.changed_after_citation:
             parts.append(self._frames.render({"view": view}))
         parts.append(f'  <p class="source">\n    <span class="publisher">{publisher}</span>')
@@ -119,6 +123,16 @@ class EvidenceRenderer:
             f"{self.report}</a></p>\n</article>\n"
         )
         return "".join(parts)
+
+    def _method(self, grounding: str, note: str) -> str:
+        """How the item was obtained, and whether it is grounded or speculative."""
+        badge = ""
+        if grounding in self.groundings:
+            badge = f'<span class="grounding {e(grounding)}">{self.groundings[grounding]}</span> '
+        text = ""
+        if note:
+            text = f'{self.method} <span lang="{self.claim_language}">{e(note)}</span>'
+        return f'  <p class="meta method">{badge}{text}</p>\n'
 
     def _warning(self, view: EvidenceView) -> str:
         source, capture = view.item.source, view.capture

@@ -48,18 +48,46 @@ STRENGTHS: dict[str, Promise] = {
 }
 
 KINDS: dict[str, Promise] = {
-    EvidenceKind.NEWS_REPORT: _("An article by a news organization reporting on the claim."),
+    EvidenceKind.DEVELOPER_DISCLOSURE: _(
+        "What the developer itself declared about the training data in a formal document: a "
+        "public summary of training content under the EU AI Act, a model card, a paper."
+    ),
+    EvidenceKind.DATASET_MEMBERSHIP: _(
+        "The content is listed in a dataset: an index of the dataset's members, its files or "
+        "its documentation."
+    ),
+    EvidenceKind.DATASET_USE: _(
+        "A document shows that the model was trained on a dataset (which may or may not contain "
+        "the content)."
+    ),
+    EvidenceKind.LEAKED_DOCUMENT: _(
+        "An internal document of the developer that was not meant to be published. We describe "
+        "how it became public and what could be checked about it."
+    ),
+    EvidenceKind.COURT_FILING: _(
+        "A complaint, an answer, a motion or an exhibit filed in a court case: what a party "
+        "says, not what the court found."
+    ),
+    EvidenceKind.COURT_FINDING: _(
+        "What a court found or ruled. A finding that a use was fair is not a finding that the "
+        "model was not trained on the content."
+    ),
     EvidenceKind.OUTPUT_COMPARISON: _(
         "Outputs of the model set beside the content they resemble (an image, a video frame, a "
-        "passage of text), with the prompt used."
+        "passage of text), with the model version, the date, the prompts and how many attempts."
     ),
     EvidenceKind.DEVELOPER_STATEMENT: _(
-        "What the developer has said about its training data: a blog post, a model card, a "
-        "reply to journalists, a public summary under the EU AI Act."
+        "What the company has said about the claim outside a formal disclosure: a reply to "
+        "journalists, a blog post, a denial."
     ),
+    EvidenceKind.THIRD_PARTY_REPORT: _(
+        "Reporting by someone other than the developer or a court: an investigation, an NGO "
+        "report, a researcher's write-up."
+    ),
+    EvidenceKind.NEWS_REPORT: _("An article by a news organization reporting on the claim."),
     EvidenceKind.DOCUMENT: _(
-        "A court filing, a contract, a dataset listing or another document that names the "
-        "training content."
+        "A contract, a listing or another document that names the training content and fits "
+        "none of the kinds above."
     ),
     EvidenceKind.RESEARCH: _(
         "A study or analysis, such as a membership-inference test or a dataset audit."

@@ -11,9 +11,9 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
-from app.catalog.choices import Verdict
+from app.catalog.choices import EvidenceKind, Grounding, Verdict
 from app.catalog.models import Claim, Entity
 from app.lib.markdown import render_markdown
 
@@ -131,7 +131,26 @@ def claim_review(
             **({"ratingExplanation": verdict_note.strip()} if verdict_note.strip() else {}),
         },
         "itemReviewed": item,
+        "reviewBody": review_body(claim, evidence),
     }
+
+
+def review_body(claim: Claim, evidence: list[Any]) -> str:
+    """The claim's summary, then each published item: its kind, whether it is
+    grounded or speculative, what it shows and how it was obtained (plain text)."""
+    kinds = dict(EvidenceKind.choices)
+    groundings = dict(Grounding.choices)
+    lines = [" ".join(claim.summary.split())] if claim.summary.strip() else []
+    for view in evidence:
+        item = view.item
+        head = str(kinds.get(item.kind, item.kind))
+        if item.grounding:
+            head += f" ({groundings.get(item.grounding, item.grounding)})"
+        line = f"{head}: {' '.join(item.summary.split())}"
+        if item.method_note:
+            line += f" {gettext('Method:')} {' '.join(item.method_note.split())}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _creative_work(view: Any) -> dict[str, Any]:

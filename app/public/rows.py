@@ -52,13 +52,15 @@ class EvidenceRow:
     locator: str
     time_start: Decimal | None
     time_end: Decimal | None
+    method_note: str
+    grounding: str
     created_at: datetime
     published_at: datetime | None
     source: SourceRow
 
     FIELDS = (
         "id", "source_id", "kind", "stance", "summary", "quote", "locator", "time_start",
-        "time_end", "created_at", "published_at",
+        "time_end", "method_note", "grounding", "created_at", "published_at",
     )  # fmt: skip
 
     @classmethod
