@@ -207,15 +207,22 @@ class Result:
 # --------------------------------------------------------------------------
 
 
-def _drive(ids: list[int], threads: int, browser: bool, results: Any) -> None:
-    """In a child process: run captures with a thread pool, report timings and Chromium CPU."""
+def _drive(ids: list[int], threads: int, browser: bool, results: Any, pool: int = 0) -> None:
+    """In a child process: run captures with a thread pool, report timings and Chromium CPU.
+
+    ``pool``: that many browsers shared by the threads (``BrowserProvider(pool_size=...)``);
+    0 gives each thread a browser of its own."""
     from django.conf import settings
     from django.db import connection
 
     from app.archive.browser import BrowserProvider
     from app.archive.pipeline import run_capture_by_id
 
-    provider = BrowserProvider(settings.ARCHIVE_BROWSER, max_uses=10_000) if browser else None
+    provider = (
+        BrowserProvider(settings.ARCHIVE_BROWSER, max_uses=10_000, pool_size=pool or None)
+        if browser
+        else None
+    )
     timings: list[float] = []
     crashed: list[str] = []
     groups: set[int] = set()
@@ -231,9 +238,9 @@ def _drive(ids: list[int], threads: int, browser: bool, results: Any) -> None:
         elapsed = time.monotonic() - started
         with lock:
             timings.append(elapsed)
-            session = getattr(provider._local, "session", None) if provider else None
-            if session is not None and session.process is not None:
-                groups.add(session.process.pid)
+            for session in list(provider._all) if provider else []:
+                if session.process is not None:
+                    groups.add(session.process.pid)
         connection.close()
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -245,7 +252,7 @@ def _drive(ids: list[int], threads: int, browser: bool, results: Any) -> None:
 
 
 def run_pipeline(
-    label: str, urls: list[str], processes: int, threads: int, browser: bool
+    label: str, urls: list[str], processes: int, threads: int, browser: bool, pool: int = 0
 ) -> Result:
     """Create the captures, then drive them from ``processes`` forked processes."""
     import multiprocessing
@@ -271,7 +278,7 @@ def run_pipeline(
     per_process = max(threads // processes, 1)
     cpu_before, started = cpu_seconds(), time.monotonic()
     children = [
-        context.Process(target=_drive, args=(ids[n::processes], per_process, browser, queue))
+        context.Process(target=_drive, args=(ids[n::processes], per_process, browser, queue, pool))
         for n in range(processes)
     ]
     for child in children:
@@ -289,7 +296,7 @@ def run_pipeline(
     if crashed:
         outcomes["crashed"] = crashed
         print("  crashes:", [m for report in reports for m in report[2]][:5])
-    label = f"{label}, {processes}x{per_process} threads"
+    label = f"{label}, {processes}x{per_process} threads" + (f", {pool} browsers" if pool else "")
     result = Result(label, len(ids), seconds, timings, cpu, outcomes)
     result.steps = step_times(ids)
     return result
@@ -407,6 +414,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=50, help="in all processes together")
     parser.add_argument("--browser-pages", type=int, default=60)
     parser.add_argument("--browser-threads", type=int, default=4, help="in all processes")
+    parser.add_argument(
+        "--browser-pool",
+        type=int,
+        default=0,
+        help="browsers per process shared by its threads (0: one per thread)",
+    )
     parser.add_argument("--delay", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-wget", action="store_true")
@@ -464,6 +477,7 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
                 args.processes,
                 args.browser_threads,
                 browser=True,
+                pool=args.browser_pool,
             )
         )
         results[-1].show()

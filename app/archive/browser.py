@@ -471,22 +471,48 @@ def _merge(headers: list[tuple[str, str]]) -> dict[str, str]:
 
 
 class BrowserProvider:
-    """Hands out one ``BrowserSession`` per thread, reused for up to ``max_uses`` captures.
+    """Lends ``BrowserSession``s, each reused for up to ``max_uses`` captures.
 
-    ``max_uses=1`` launches a fresh browser for every capture. Call
-    ``close()`` (or ``close_current()`` in each thread) when done.
+    Without ``pool_size`` each calling thread has a session of its own
+    (``max_uses=1`` launches a fresh browser for every capture). With
+    ``pool_size=N`` at most N browsers exist, shared by any number of threads:
+    ``session()`` takes an idle one (or starts one while fewer than N exist),
+    waiting up to ``wait`` seconds for one to come back. Many capture threads
+    can then fetch while a few browsers stay busy rendering, instead of one
+    browser per thread sitting idle during every fetch. A session is used by
+    one capture at a time, and each capture still gets a fresh browser context.
+
+    Give a session back with ``release`` (or ``discard`` after a failure).
+    Call ``close()`` (or ``close_current()`` in each thread) when done.
     """
 
-    def __init__(self, executable: str, *, max_uses: int = 50) -> None:
+    def __init__(
+        self,
+        executable: str,
+        *,
+        max_uses: int = 50,
+        pool_size: int | None = None,
+        wait: float = 120.0,
+    ) -> None:
         self.executable = executable
         self.max_uses = max_uses
+        self.pool_size = pool_size
+        self.wait = wait
         self._local = threading.local()
         self._all: list[BrowserSession] = []
+        self._idle: list[BrowserSession] = []
+        self._lent: set[int] = set()
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(pool_size) if pool_size else None
+
+    def _usable(self, session: BrowserSession) -> bool:
+        return session.alive and session.uses < self.max_uses
 
     def session(self) -> BrowserSession:
+        if self._slots is not None:
+            return self._pooled_session(self._slots)
         current: BrowserSession | None = getattr(self._local, "session", None)
-        if current is not None and (not current.alive or current.uses >= self.max_uses):
+        if current is not None and not self._usable(current):
             self.discard(current)
             current = None
         if current is None:
@@ -496,7 +522,56 @@ class BrowserProvider:
                 self._all.append(current)
         return current
 
+    def _pooled_session(self, slots: threading.BoundedSemaphore) -> BrowserSession:
+        if not slots.acquire(timeout=self.wait):
+            raise BrowserUnavailable(f"no browser of the pool came free within {self.wait:g} s")
+        try:
+            stale = []
+            found = None
+            with self._lock:
+                while self._idle and found is None:
+                    candidate = self._idle.pop()
+                    if self._usable(candidate):
+                        found = candidate
+                    else:
+                        stale.append(candidate)
+                        self._all.remove(candidate)
+            for session in stale:
+                session.close()
+            if found is None:
+                found = BrowserSession(self.executable).start()
+                with self._lock:
+                    self._all.append(found)
+            with self._lock:
+                self._lent.add(id(found))
+            self._local.session = found
+            return found
+        except BaseException:
+            slots.release()
+            raise
+
+    def _give_back(self, session: BrowserSession, *, keep: bool) -> None:
+        """Pool mode: return the session's slot (once), keeping the session if it is usable."""
+        assert self._slots is not None
+        with self._lock:
+            lent = id(session) in self._lent
+            self._lent.discard(id(session))
+            kept = keep and self._usable(session) and session in self._all
+            if kept:
+                self._idle.append(session)
+            elif session in self._all:
+                self._all.remove(session)
+        if not kept:
+            session.close()
+        if getattr(self._local, "session", None) is session:
+            self._local.session = None
+        if lent:
+            self._slots.release()
+
     def discard(self, session: BrowserSession) -> None:
+        if self._slots is not None:
+            self._give_back(session, keep=False)
+            return
         session.close()
         if getattr(self._local, "session", None) is session:
             self._local.session = None
@@ -505,9 +580,17 @@ class BrowserProvider:
                 self._all.remove(session)
 
     def release(self, session: BrowserSession) -> None:
-        """After a capture: keep the session for the next one, or close it if single-use."""
-        if self.max_uses <= 1 or session.uses >= self.max_uses or not session.alive:
+        """After a capture: keep the session for the next one, or close it if used up."""
+        if self._slots is not None:
+            self._give_back(session, keep=True)
+            return
+        if self.max_uses <= 1 or not self._usable(session):
             self.discard(session)
+
+    def current(self) -> BrowserSession | None:
+        """The session this thread holds (or last held), if any."""
+        session: BrowserSession | None = getattr(self._local, "session", None)
+        return session
 
     def close_current(self) -> None:
         current = getattr(self._local, "session", None)
@@ -519,6 +602,7 @@ class BrowserProvider:
         with self._lock:
             sessions = list(self._all)
             self._all.clear()
+            self._idle.clear()
         for session in sessions:
             session.kill()
             if session.proxy is not None:
