@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.archive.models import Artifact, Capture
+from app.archive.serializers import API_ARTIFACT, API_CAPTURE, artifact_to_dict, capture_to_dict
 from app.catalog.models import Claim, Entity, Source, Tag
 from app.public.queries import ClaimPage, EvidenceView
 from app.public.render import absolute, fast_reverse
@@ -139,19 +140,14 @@ def capture_ref(capture: Capture | CaptureRow) -> dict[str, Any]:
     }
 
 
+def _download(item: Artifact) -> dict[str, Any]:
+    return {"download_url": absolute(fast_reverse("archive:artifact", item.pk, item.name))}
+
+
 def artifact(item: Artifact, *, with_capture: bool = False) -> dict[str, Any]:
     """An archived file's metadata; ``with_capture`` adds its capture's id (dump rows)."""
-    return {
-        **({"capture_id": item.capture_id} if with_capture else {}),
-        "id": item.pk,
-        "kind": item.kind,
-        "name": item.name,
-        "size": item.size,
-        "media_type": item.media_type,
-        "sha256": item.sha256,
-        "partial": item.partial,
-        "download_url": absolute(fast_reverse("archive:artifact", item.pk, item.name)),
-    }
+    fields = ("capture_id", *API_ARTIFACT) if with_capture else API_ARTIFACT
+    return artifact_to_dict(item, fields, extra=_download)
 
 
 def source_record(source: Source) -> dict[str, Any]:
@@ -171,17 +167,8 @@ def source_record(source: Source) -> dict[str, Any]:
 
 def capture_item(c: Capture, *, with_source: bool = False) -> dict[str, Any]:
     """A capture without its files; ``with_source`` adds its source's id (dump rows)."""
-    return {
-        **({"source_id": c.source_id} if with_source else {}),
-        "id": c.pk,
-        "status": c.status,
-        "created_at": iso(c.created_at),
-        "finished_at": iso(c.finished_at),
-        "final_url": c.final_url,
-        "http_status": c.http_status,
-        "error_class": c.error_class or None,
-        "manifest_sha256": c.manifest_sha256 or None,
-    }
+    fields = ("source_id", *API_CAPTURE) if with_source else API_CAPTURE
+    return capture_to_dict(c, fields, empty_as_null=True)
 
 
 def source_detail(source: Source, captures: list[Capture]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from django.http import HttpRequest, JsonResponse
 from app.accounts.models import User
 from app.archive.models import Capture
 from app.archive.queries import sources_with_status
+from app.archive.serializers import WRITE_ARTIFACT, WRITE_CAPTURE, capture_to_dict
 from app.archive.services import capture_upload
 from app.archive.uploads import ACCEPTED_LABELS, SNIFF_BYTES, sniff
 from app.catalog import access as perm
@@ -245,21 +246,9 @@ def _length(request: HttpRequest) -> int:
 
 
 def _capture_json(capture: Capture) -> dict[str, Any]:
-    return {
-        "id": capture.pk,
-        "source": capture.source_id,
-        "origin": capture.origin,
-        "status": capture.status,
-        "manifest_sha256": capture.manifest_sha256,
-        "artifacts": [
-            {
-                "name": a.name,
-                "kind": a.kind,
-                "media_type": a.media_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "how": a.how,
-            }
-            for a in capture.artifacts.order_by("id")
-        ],
-    }
+    return capture_to_dict(
+        capture,
+        WRITE_CAPTURE,
+        artifacts=WRITE_ARTIFACT,
+        artifact_rows=capture.artifacts.order_by("id"),
+    )
