@@ -14,10 +14,9 @@ from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET
 
 from app.api.serializers import iso, seconds
-from app.api.views import error
+from app.api.views import error, read_only
 from app.archive.models import WITH_FILES, Capture
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Entity, Evidence, Source
@@ -173,7 +172,7 @@ def json_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     yield "\n]\n"
 
 
-@require_GET
+@read_only
 def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     if dataset not in DATASETS or fmt not in {"csv", "json"}:
         return error(404, "Exports are claims, evidence and sources, as .csv or .json.")

@@ -263,7 +263,8 @@ CLAIM_FILTERS = [
     _query(
         "sort",
         {"type": "string", "enum": ["relevance", "newest", "evidence", "updated"]},
-        "Order; relevance (the default with q) needs q.",
+        "Order; relevance is the default with q, and without q it means the default order "
+        "(newest).",
     ),
     _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
     _query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, "Default 20."),

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    QueryDict,
+)
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from app.api import serializers
 from app.api.openapi import document
@@ -24,6 +32,7 @@ from app.public.filters import BadFilter, parse_filters
 from app.public.render import absolute
 
 JSON_OPTIONS = {"ensure_ascii": False}
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def error(status: int, message: str) -> JsonResponse:
@@ -34,15 +43,30 @@ def error(status: int, message: str) -> JsonResponse:
     )
 
 
+def read_only(view: View) -> View:
+    """GET/HEAD only, anything else a JSON 405.
+
+    CSRF-exempt: the view changes nothing, and without the exemption the CSRF
+    check would answer a POST with Django's HTML 403 before the 405 is reached.
+    """
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method not in {"GET", "HEAD"}:
+            response = error(405, "Only GET is allowed here.")
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return cast(View, wrapper)
+
+
 def api_get(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """GET/HEAD only, cached like the pages, with JSON errors for 400, 404 and 405."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in {"GET", "HEAD"}:
-            response = error(405, "Only GET is allowed here.")
-            response["Allow"] = "GET, HEAD"
-            return response
         try:
             return view(request, *args, **kwargs)
         except BadFilter as problem:
@@ -50,7 +74,7 @@ def api_get(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         except Http404 as problem:
             return error(404, str(problem) or "Not found.")
 
-    return public_page(wrapper)
+    return read_only(public_page(wrapper))
 
 
 def ok(data: Any) -> JsonResponse:
@@ -131,5 +155,6 @@ def openapi(request: HttpRequest) -> HttpResponse:
     return ok(document(server=absolute("/api/v1")))
 
 
+@csrf_exempt  # any method: a JSON 404, not the CSRF check's HTML 403
 def not_found(request: HttpRequest) -> JsonResponse:
     return error(404, "No API endpoint at this address; see /api/v1/openapi.json.")

@@ -115,8 +115,13 @@ def parse_filters(params: QueryDict, *, default_sort: str = Sort.NEWEST) -> Clai
     if filters.since and filters.until and filters.since > filters.until:
         raise BadFilter(_("“since” must not be after “until”."))
     sort = params.get("sort", "").strip() or (Sort.RELEVANCE if q else default_sort)
-    if sort not in Sort.ALL or (sort == Sort.RELEVANCE and not q):
+    if sort not in Sort.ALL:
         raise BadFilter(_("“%(value)s” is not a valid sort order.") % {"value": sort[:20]})
+    if sort == Sort.RELEVANCE and not q:
+        # Relevance ranks the matches of a search; with nothing searched every
+        # claim is as relevant as the next, so the default order is used (a
+        # link that keeps sort=relevance after the search box is emptied works).
+        sort = default_sort
     filters.sort = sort
     for name in ENTITY_PARAMS:
         setattr(filters, name, _values(params, name))
