@@ -195,7 +195,7 @@ def decide(*, kind: str, pk: int, request: DecisionRequest, actor: User) -> Deci
             )
         if lock is not None:
             lock.delete()
-        transaction.on_commit(lambda: notify(decision_id=decision.pk))
+        transaction.on_commit(lambda: ring_notify(decision.pk))
     return decision
 
 
@@ -379,8 +379,23 @@ _SUBJECTS = {
 }
 
 
+def ring_notify(decision_id: int) -> None:
+    """After commit, hand the author's e-mail to a worker: never sent in the request.
+
+    With the broker down the e-mail is lost (logged), not the decision: the
+    author's dashboard lists every decision on their work.
+    """
+    from app.moderation.tasks import notify_decision
+
+    try:
+        notify_decision.apply_async(args=(decision_id,), retry=True)
+    except Exception:  # broker down: the decision stands, the dashboard shows it
+        log.warning("could not enqueue the e-mail of decision %s", decision_id, exc_info=True)
+
+
 def notify(*, decision_id: int) -> bool:
-    """E-mail the author about a decision. Runs after commit; never raises."""
+    """E-mail the author about a decision (in a worker). Raises on mail trouble so
+    the task can retry; returns False when there is no one to write to."""
     decision = Decision.objects.select_related("author").filter(pk=decision_id).first()
     author = decision.author if decision else None
     if decision is None or author is None or not author.email:
@@ -390,14 +405,10 @@ def notify(*, decision_id: int) -> bool:
         f"{_('Reason')}: {decision.reason_display}" if decision.reason_display else "",
         f"{settings.SITE_URL}{decision.item_url}" if decision.item_url else "",
     ]
-    try:
-        send_mail(
-            str(_SUBJECTS[Outcome(decision.outcome)]),
-            "\n\n".join(line for line in lines if line),
-            None,
-            [author.email],
-        )
-    except Exception:  # mail trouble must not break moderation; the dashboard still shows it
-        log.warning("could not e-mail decision %s", decision_id, exc_info=True)
-        return False
+    send_mail(
+        str(_SUBJECTS[Outcome(decision.outcome)]),
+        "\n\n".join(line for line in lines if line),
+        None,
+        [author.email],
+    )
     return True

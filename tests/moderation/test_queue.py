@@ -156,11 +156,20 @@ def test_a_lock_expires_after_the_configured_minutes(bob, django_user_model, set
 def test_publishing_a_claim_tells_the_author_by_mail_and_logs_it(
     bob_client, pending_claim, carol, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         response = bob_client.post(
             f"/moderation/queue/claim/{pending_claim.pk}/decide/", {"action": "publish"}
         )
     assert response.status_code == 302
+    assert mailoutbox == []  # never sent in the request: a worker sends it after commit
+    from app.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True  # run the task here instead of on a worker
+    try:
+        for callback in callbacks:
+            callback()
+    finally:
+        celery_app.conf.task_always_eager = False
     pending_claim.refresh_from_db()
     assert pending_claim.state == PublicationState.PUBLISHED and pending_claim.published_at
     decision = Decision.objects.get(item_kind="claim", item_id=pending_claim.pk)
