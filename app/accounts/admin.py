@@ -5,7 +5,6 @@ from django.http import HttpRequest
 
 from app.accounts.models import ApiToken, User
 from app.accounts.services import token_revoke
-from app.moderation.admin_actions import deactivate_users
 
 
 @admin.register(User)
@@ -16,7 +15,6 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "email", "display_name", "is_active", "is_staff", "date_joined")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
-    actions = [deactivate_users]
 
 
 @admin.register(ApiToken)

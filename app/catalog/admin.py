@@ -2,7 +2,6 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
-from app.moderation.admin_actions import ModerationActions
 
 
 @admin.register(Entity)
@@ -21,10 +20,16 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
+# Publication state is shown, never edited here: it changes only through
+# app.catalog.publication (the moderation app adds its admin actions for that).
+PUBLICATION_FIELDS = ("state", "state_reason", "published_at")
+
+
 class EvidenceInline(admin.TabularInline):
     model = Evidence
     extra = 0
     fields = ("kind", "stance", "summary", "source", "state")
+    readonly_fields = ("state",)
     autocomplete_fields = ("source",)
     show_change_link = True
 
@@ -37,8 +42,7 @@ class VerdictChangeInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ModerationActions, SimpleHistoryAdmin):
-    moderation_kind = "claim"
+class ClaimAdmin(SimpleHistoryAdmin):
     list_display = (
         "statement",
         "verdict",
@@ -53,18 +57,18 @@ class ClaimAdmin(ModerationActions, SimpleHistoryAdmin):
     date_hierarchy = "created_at"
     prepopulated_fields = {"slug": ("statement",)}
     autocomplete_fields = ("models_named", "content_named", "tags")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", *PUBLICATION_FIELDS)
     inlines = [EvidenceInline, VerdictChangeInline]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ModerationActions, SimpleHistoryAdmin):
-    moderation_kind = "evidence"
+class EvidenceAdmin(SimpleHistoryAdmin):
     list_display = ("claim", "kind", "stance", "state", "source", "added_by", "created_at")
     list_filter = ("state", "kind", "stance")
     search_fields = ("summary", "quote", "claim__statement", "source__normalized_url")
     autocomplete_fields = ("claim", "source")
     list_select_related = ("claim", "source", "added_by")
+    readonly_fields = PUBLICATION_FIELDS
 
 
 @admin.register(Source)

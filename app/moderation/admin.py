@@ -5,8 +5,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from app.catalog.models import AuditEntry
-from app.moderation.admin_actions import ModerationActions
+from app.accounts.admin import UserAdmin
+from app.accounts.models import User
+from app.catalog.admin import ClaimAdmin, EvidenceAdmin
+from app.catalog.models import AuditEntry, Claim, Evidence
+from app.moderation.admin_actions import ModerationActions, deactivate_users
 from app.moderation.models import Decision, Flag, ReviewLock, Suggestion
 
 
@@ -76,3 +79,26 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The catalog's and accounts' admins, with the moderation decisions as actions. They
+# are registered again here (the moderation app comes after them in INSTALLED_APPS)
+# because the lower layers must not import moderation.
+admin.site.unregister(Claim)
+admin.site.unregister(Evidence)
+admin.site.unregister(User)
+
+
+@admin.register(Claim)
+class ModeratedClaimAdmin(ModerationActions, ClaimAdmin):
+    moderation_kind = "claim"
+
+
+@admin.register(Evidence)
+class ModeratedEvidenceAdmin(ModerationActions, EvidenceAdmin):
+    moderation_kind = "evidence"
+
+
+@admin.register(User)
+class ModeratedUserAdmin(UserAdmin):
+    actions = [deactivate_users]
