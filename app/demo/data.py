@@ -43,6 +43,7 @@ from app.catalog.choices import (
     Verdict,
 )
 from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
+from app.graph.demo import seed_graph_demo
 from app.lib.urls import normalize_url
 
 DEMO_DIR = Path(__file__).resolve().parent / "pages"
@@ -384,4 +385,5 @@ def seed_demo() -> dict[str, int]:
             },
         )
         created["evidence"] += made
+    created.update(seed_graph_demo())  # the game-clip dataset index and its links (app/graph)
     return created

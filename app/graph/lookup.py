@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from app.catalog.choices import EntityKind
@@ -219,11 +220,12 @@ def _text_matches(query: Query) -> list[Match]:
 def _similar(column: str, text: str) -> list[tuple[tuple[Any, ...], float]]:
     members = _done_members().exclude(**{column: ""})
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity
-
+        # pg_trgm's ``%`` (similarity above pg_trgm.similarity_threshold) uses the
+        # partial GIN index of migration 0002; column names are fixed, text is a parameter.
+        qualified = f"graph_datasetmember.{column}"
         rows = (
-            members.filter(**{f"{column}__trigram_similar": text})
-            .annotate(similarity=TrigramSimilarity(column, text))
+            members.extra(where=[f"{qualified} %% %s"], params=[text])  # noqa: S610
+            .annotate(similarity=RawSQL(f"similarity({qualified}, %s)", (text,)))  # noqa: S611
             .order_by("-similarity")
             .values_list(
                 *_MEMBER_FIELDS,
