@@ -350,7 +350,3 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Right of reply: a developer contacted this many days ago without answering is "no response".
 RIGHT_OF_REPLY_DAYS = env_int("RIGHT_OF_REPLY_DAYS", 14, minimum=1)
 SILENCED_SYSTEM_CHECKS: list[str] = []
-if not REDIS_URL:
-    # django-ratelimit wants a shared cache; local memory is the embedded
-    # default (one process serves the site), Redis is used in production.
-    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
