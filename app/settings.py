@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response that has none of its own (see below)
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -327,6 +329,34 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and fetches from this
+# site only, nothing inline (htmx's indicator styles are in site.css, see base.html);
+# images and media also from where archived files are served (ARTIFACT_ORIGIN, object
+# storage). A response that sets its own policy keeps it (archived copies, comparison
+# and video files are sandboxed more strictly). docs/public-site.md, "Security headers".
+_file_origins = [
+    f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+    for url in (ARTIFACT_ORIGIN, env_str("S3_ENDPOINT_URL") if ARCHIVE_STORAGE == "s3" else "")
+    if url
+]
+if ARCHIVE_STORAGE == "s3" and not env_str("S3_ENDPOINT_URL"):
+    _file_origins.append("https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_file_origins],
+        "media-src": ["'self'", *_file_origins],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
