@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from app.api.views import error
 from app.ledgerdata.dumps import MANIFEST, ROOT, dump_folders, latest_folder
+from app.ledgerdata.importer import CSV_COLUMNS
 from app.ledgerdata.prov import MEDIA_TYPE, claim_prov_json
 from app.lib.markdown import render_markdown
 
@@ -32,7 +34,7 @@ DUMP_NAME = re.compile(r"^[a-z0-9_-]+\.(csv|jsonl)\.gz$|^manifest\.json$")
 
 
 @require_GET
-def dump_file(request: HttpRequest, folder: str, name: str) -> HttpResponse:
+def dump_file(request: HttpRequest, folder: str, name: str) -> FileResponse:
     """/data/dumps/latest/<name> (the newest dump) or /data/dumps/<folder>/<name> (a kept one)."""
     if not DUMP_NAME.match(name):
         raise Http404("No dump file has that name.")
@@ -57,3 +59,47 @@ def data_format(request: HttpRequest) -> HttpResponse:
     """docs/data.md rendered: the dump layout, field names, PROV mapping and import formats."""
     text = (settings.BASE_DIR / "docs" / "data.md").read_text(encoding="utf-8")
     return render(request, "ledgerdata/format.html", {"body": render_markdown(text)})
+
+
+TEMPLATE_ROWS = [
+    {
+        "claim_id": "example-1",
+        "statement": "ExampleVideo was trained on ExampleGame gameplay footage.",
+        "summary": "Outputs reproduce the game's interface.",
+        "first_seen": "2024-12-11",
+        "language": "en",
+        "models": "ExampleVideo",
+        "developer": "Example Labs",
+        "content": "ExampleGame",
+        "content_kind": "work",
+        "evidence_kind": "news_report",
+        "stance": "supports",
+        "evidence_summary": "A news report compares outputs with the game.",
+        "locator": "paragraph 3",
+        "source_url": "https://news.example.org/examplevideo-examplegame",
+        "source_kind": "article",
+        "source_title": "ExampleVideo seems to know ExampleGame",
+        "source_publisher": "Example News",
+        "source_published_on": "2024-12-11",
+    },
+    {
+        "claim_id": "example-1",
+        "statement": "ExampleVideo was trained on ExampleGame gameplay footage.",
+        "evidence_kind": "developer_statement",
+        "stance": "context",
+        "evidence_summary": "The developer names only public and licensed data.",
+        "source_url": "https://labs.example.org/examplevideo-card",
+        "source_kind": "document",
+    },
+]
+
+
+@require_GET
+def import_template(request: HttpRequest) -> HttpResponse:
+    """The CSV form's header with two example rows (docs/data.md explains each column)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="trainedon-import-template.csv"'
+    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(TEMPLATE_ROWS)
+    return response
