@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "app.catalog",
     "app.archive",
     "app.graph",
+    "app.disclosures",
     "app.moderation",
     "app.public",
     "app.editor",

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("app.graph.api_urls")),
+    path("api/v1/", include("app.disclosures.api_urls")),
     path("api/v1/", include("app.api.urls")),
     path("", include("app.ledgerdata.urls")),
 ]
@@ -18,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("", include("app.editor.urls")),
     path("", include("app.moderation.urls")),
     path("", include("app.monitor.urls")),
+    path("", include("app.disclosures.urls")),
     path("", include("app.graph.urls")),
     prefix_default_language=False,
 )

@@ -5,12 +5,13 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from app.demo.data import seed_demo
+from app.disclosures.demo import seed_disclosures_demo
 
 
 class Command(BaseCommand):
     help = "Load the demo case (the Sora claims) with archived copies of its sources. Idempotent."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        created = seed_demo()
+        created = {**seed_demo(), **seed_disclosures_demo()}  # app/disclosures/demo.py
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({summary} created)."))

@@ -1,0 +1,39 @@
+"""Public pages show disclosures, the gap and cases: any change bumps their cache
+version after commit, as catalog changes do (`app.public.signals`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from app.disclosures import models as m
+from app.disclosures.publishing import register
+
+WATCHED = (
+    m.Disclosure, m.DisclosureSection, m.MarketPresence, m.DatasetCard, m.GapEntry,
+    m.Case, m.CaseParty, m.CaseDocument, m.CaseEvent,
+)  # fmt: skip
+
+
+def _bump(sender: Any, **kwargs: Any) -> None:
+    from app.public.cache import bump_version  # the page cache is the public app's
+
+    connection = transaction.get_connection()
+    if any(entry[1] is bump_version for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(bump_version)
+
+
+def connect() -> None:
+    for model in WATCHED:
+        name = model.__name__
+        post_save.connect(_bump, sender=model, dispatch_uid=f"disclosures-bump-save-{name}")
+        post_delete.connect(_bump, sender=model, dispatch_uid=f"disclosures-bump-del-{name}")
+    for through in (m.Case.claims.through, m.Case.models_concerned.through):
+        m2m_changed.connect(_bump, sender=through, dispatch_uid=f"disclosures-bump-m2m-{through}")
+
+
+register()
+connect()
