@@ -21,6 +21,7 @@ from app.catalog.choices import (
     Strength,
     Verdict,
 )
+from app.graph import openapi as graph_openapi
 from app.disclosures import openapi as disclosures_openapi
 
 
@@ -381,6 +382,7 @@ def document(server: str = "/api/v1") -> dict[str, Any]:
     for path, operations in WRITE_PATHS.items():
         paths.setdefault(path, {}).update(copy.deepcopy(operations))
     components: dict[str, Any] = {"schemas": {**SCHEMAS, **WRITE_SCHEMAS}}
+    graph_openapi.merge(paths, components["schemas"])  # app/graph
     disclosures_openapi.merge(paths, components["schemas"])  # app/disclosures
     if WRITE_SECURITY_SCHEMES:
         components["securitySchemes"] = dict(WRITE_SECURITY_SCHEMES)

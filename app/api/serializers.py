@@ -9,6 +9,7 @@ from typing import Any
 from app.archive.models import Artifact, Capture
 from app.archive.serializers import API_ARTIFACT, API_CAPTURE, artifact_to_dict, capture_to_dict
 from app.catalog.models import Claim, Entity, Source, Tag
+from app.graph.serializers import claim_relations
 from app.public.queries import ClaimPage, EvidenceView
 from app.public.render import absolute, fast_reverse
 from app.public.rows import CaptureRow, SourceRow
@@ -89,6 +90,7 @@ def claim_detail(page: ClaimPage) -> dict[str, Any]:
             for c in changes
         ],
         evidence=[evidence_item(view) for view in evidence],
+        relations=claim_relations(claim),  # app/graph: the links this claim asserts
     )
     return data
 

@@ -26,6 +26,7 @@ from app.api import serializers
 from app.api.openapi import document
 from app.archive.models import Artifact
 from app.catalog import access
+from app.graph.serializers import dataset_index
 from app.public import queries
 from app.public.cache import public_page
 from app.public.filters import BadFilter, parse_filters
@@ -131,6 +132,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
             for e in page.trained_models
         ],
         claim_count=page.total,
+        dataset_index=dataset_index(entity),  # app/graph: index metadata, never the rows
         claims={
             verdict: [serializers.claim_summary(c) for c in claims]
             for verdict, _label, claims in page.groups

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -16,7 +25,9 @@ from app.archive.storage import open_artifact
 from app.graph import lookup as finder
 from app.graph.forms import LookupForm, UploadForm
 from app.graph.models import DatasetVersion
+from app.graph.serializers import EXPORT_COLUMNS, EXPORTS
 from app.graph.services import dataset_for, version_create, version_enqueue
+from app.lib.csvsafe import csv_lines
 
 UPLOAD_PERMS = ("catalog.change_entity", "archive.add_artifact")
 
@@ -116,3 +127,27 @@ def version_rejects(request: HttpRequest, pk: int) -> FileResponse:
         filename=f"{version.dataset_id}-v{version.number}-rejected-lines.csv",
         content_type="text/csv",
     )
+
+
+@never_cache
+def export(request: HttpRequest, name: str, fmt: str) -> HttpResponseBase:
+    """``/api/v1/exports/relations.csv`` and ``dataset-versions``: CSV or JSON, streamed."""
+    if name not in EXPORTS or fmt not in {"csv", "json"}:
+        return _error(404, "No such export.")
+    rows = EXPORTS[name]()
+    if fmt == "csv":
+        columns = EXPORT_COLUMNS[name]
+        body: Any = csv_lines(columns, ([row[c] for c in columns] for row in rows))
+        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+    else:
+        items = (json.dumps(row, ensure_ascii=False) for row in rows)
+        response = StreamingHttpResponse(_json_array(items), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="trainedon-{name}.{fmt}"'
+    return response
+
+
+def _json_array(items: Any) -> Any:
+    yield "["
+    for i, item in enumerate(items):
+        yield ("\n" if i == 0 else ",\n") + item
+    yield "\n]\n"

@@ -15,7 +15,7 @@ ENDPOINTS = {
     "claim list": ("/api/v1/claims", 4),
     "filtered claim list": ("/api/v1/claims?model=vidgen&kind=output_comparison&sort=updated", 5),
     "search": ("/api/v1/claims?q=blockcraft", {"sqlite": 10, "postgresql": 7}),
-    "claim": ("/api/v1/claims/vidgen-blockcraft", 6),
+    "claim": ("/api/v1/claims/vidgen-blockcraft", 7),  # +1: relations (graph)
     "entity": ("/api/v1/entities/blockcraft", 6),
     "source": ("/api/v1/sources/{source}", 3),
     "openapi": ("/api/v1/openapi.json", 0),

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.catalog.choices import EntityKind, Strength, Verdict
 from app.catalog.models import Claim, Entity
-from app.graph.models import Attribution, Relation, RelationKind
-from app.graph.services import relation_add
+from app.graph.importer import run_import
+from app.graph.models import Attribution, DatasetVersion, Relation, RelationKind
+from app.graph.services import dataset_for, relation_add, version_claim, version_create
 from tests.factories import ClaimFactory, EntityFactory, EvidenceFactory
 
 
@@ -100,3 +102,33 @@ def world(db: None) -> World:
     )
     return World(book, author, books3, pile, llama, llama_chat, secret, membership, contains,
                  used, alleged, finetune, draft_use, draft_claim)  # fmt: skip
+
+
+BOOKS3 = "title,author,isbn\nThe Sea Inside,Ana Writer,0-306-40615-2\nAnother Book,Ben Writer,\n"
+CLIPS = (
+    '{"video_id": "dQw4w9WgXcQ", "channel_id": "UCuAXFkgsw1L7xaCfnd5JJOw", "title": "Speedrun"}\n'
+    '{"kind": "page", "url": "https://blog.example.org/posts/1"}\n'
+)
+
+
+def _index(tmp_path: Path, entity: Any, name: str, text: str) -> DatasetVersion:
+    path = tmp_path / name
+    path.write_text(text)
+    new = version_create(
+        dataset=dataset_for(entity),
+        path=path,
+        file_name=name,
+        source_url=f"https://data.example/{name}",
+        actor=None,
+    )
+    version_claim(new.version.pk)
+    version = DatasetVersion.objects.select_related("artifact").get(pk=new.version.pk)
+    run_import(version)
+    return version
+
+
+@pytest.fixture
+def indexed(world: World, tmp_path: Path) -> World:
+    _index(tmp_path, world.books3, "books3.csv", BOOKS3)
+    _index(tmp_path, world.pile, "pile.jsonl", CLIPS)
+    return world

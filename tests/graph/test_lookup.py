@@ -3,50 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from app.catalog.choices import EntityKind
-from app.graph.importer import run_import
 from app.graph.lookup import LookupError, lookup, parse
-from app.graph.models import DatasetVersion
-from app.graph.services import dataset_for, version_claim, version_create
 from tests.factories import EntityFactory
 from tests.graph.conftest import World
 
 nobody: Any = None
-
-BOOKS3 = "title,author,isbn\nThe Sea Inside,Ana Writer,0-306-40615-2\nAnother Book,Ben Writer,\n"
-CLIPS = (
-    '{"video_id": "dQw4w9WgXcQ", "channel_id": "UCuAXFkgsw1L7xaCfnd5JJOw", "title": "Speedrun"}\n'
-    '{"kind": "page", "url": "https://blog.example.org/posts/1"}\n'
-)
-
-
-def _index(tmp_path: Path, entity: Any, name: str, text: str) -> DatasetVersion:
-    path = tmp_path / name
-    path.write_text(text)
-    new = version_create(
-        dataset=dataset_for(entity),
-        path=path,
-        file_name=name,
-        source_url=f"https://data.example/{name}",
-        actor=nobody,
-    )
-    version_claim(new.version.pk)
-    version = DatasetVersion.objects.select_related("artifact").get(pk=new.version.pk)
-    run_import(version)
-    return version
-
-
-@pytest.fixture
-def indexed(world: World, tmp_path: Path) -> World:
-    _index(tmp_path, world.books3, "books3.csv", BOOKS3)
-    _index(tmp_path, world.pile, "pile.jsonl", CLIPS)
-    return world
 
 
 @pytest.mark.parametrize(

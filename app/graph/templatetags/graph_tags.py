@@ -98,6 +98,6 @@ def claim_chain(claim: Claim) -> dict[str, Any]:
 @register.inclusion_tag("graph/_entity_lookup.html")
 def entity_lookup(entity: Entity) -> dict[str, Any]:
     """The "Is my work in it?" answer of a work or creator page."""
-    if entity.kind not in ("work", "creator", "organization"):
+    if entity.kind not in ("work", "creator"):
         return {"answer": None, "entity": entity}
     return {"answer": entity_answer(entity), "entity": entity}
