@@ -8,7 +8,7 @@ PIP_FLAGS ?= -q --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format migrate demo worker bench-archive bench-web clean messages
+.PHONY: run test install install-dev lint format migrate demo starter worker bench-archive bench-web clean messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "TrainedOn needs Python 3.11")'
@@ -32,6 +32,10 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
+
+## Load the starter ledger of real cases as pending review (not part of `make run`; docs/data.md).
+starter: migrate
+	$(BIN)/python manage.py import_ledger data/starter-ledger.jsonl
 
 ## Serve the site and a Celery worker (embedded default: SQLite, SQLite broker, local files).
 run: demo
