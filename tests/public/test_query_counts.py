@@ -16,9 +16,10 @@ PAGES = {
     "claim list": ("/claims/", 5),
     "filtered list": ("/claims/?model=vidgen&verdict=disputed&verdict=supported&sort=evidence", 6),
     "search": ("/claims/?q=blockcraft&content=blockcraft", {"sqlite": 13, "postgresql": 10}),
-    "claim page": ("/claims/vidgen-blockcraft/", 7),  # +1: the claim's relations (graph)
-    "claim page in French": ("/fr/claims/vidgen-blockcraft/", 7),
-    "model page": ("/entities/vidgen/", 5),
+    # +1: the claim's relations (graph); +1: its disclosure gap and cases (disclosures)
+    "claim page": ("/claims/vidgen-blockcraft/", 8),
+    "claim page in French": ("/fr/claims/vidgen-blockcraft/", 8),
+    "model page": ("/entities/vidgen/", 6),  # +1: its disclosures, gap and cases
     "work page": ("/entities/blockcraft/", 8),  # +2: index rows, paths (graph)
     "developer page": ("/entities/frontier/", 4),
     "entity index": ("/entities/", 1),
