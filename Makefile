@@ -37,10 +37,6 @@ demo: migrate
 starter: migrate
 	$(BIN)/python manage.py import_ledger data/starter-ledger.jsonl
 
-## Load the starter ledger of real cases as pending review (not part of `make run`; docs/data.md).
-starter: migrate
-	$(BIN)/python manage.py import_ledger data/starter-ledger.jsonl
-
 ## Serve the site and a Celery worker (embedded default: SQLite, SQLite broker, local files).
 run: demo
 	@echo "TrainedOn on http://$(HOST):$(PORT)/  (Ctrl-C stops web and worker)"
