@@ -240,6 +240,9 @@ ARTIFACT_ORIGIN = env_str("ARTIFACT_ORIGIN").rstrip("/")
 WAYBACK_WITNESS = env_bool("WAYBACK_WITNESS", False)
 WAYBACK_SAVE_URL = env_str("WAYBACK_SAVE_URL", "https://web.archive.org/save/")
 WAYBACK_PER_MINUTE = env_int("WAYBACK_PER_MINUTE", 3, minimum=1)
+# RFC 3161 time-stamping authorities (docs/archive.md, "Trusted timestamps"); empty = off.
+TSA_URLS = env_str("TSA_URLS")
+TSA_CA_FILE = env_str("TSA_CA_FILE")
 MONITOR_BATCH = env_int("MONITOR_BATCH", 500, minimum=1)
 
 # --- Storage --------------------------------------------------------------

@@ -207,6 +207,34 @@ SCHEMAS: dict[str, Any] = {
             "error_class": _nullable(STR),
             "manifest_sha256": _nullable(SHA256),
             "artifacts": {"type": "array", "items": _ref("Artifact")},
+            "signals": _nullable(_ref("Signals")),
+        },
+        required=[
+            "id",
+            "status",
+            "created_at",
+            "finished_at",
+            "final_url",
+            "http_status",
+            "error_class",
+            "manifest_sha256",
+            "artifacts",
+        ],
+    ),
+    # What the site said about AI training at capture time (docs/archive.md, "Consent signals").
+    "Signals": _object(
+        {
+            "observed_at": DATETIME,
+            "robots_txt": {"type": "string", "enum": ["found", "missing", "unreachable"]},
+            "disallowed_agents": {"type": "array", "items": STR},
+            "allowed_agents": {"type": "array", "items": STR},
+            "tdm_reserved": _nullable({"type": "boolean"}),
+            "tdm_policy": STR,
+            "tdm_source": STR,
+            "ai_txt_allows": _nullable({"type": "boolean"}),
+            "content_usage": {"type": "object", "additionalProperties": STR},
+            "robots_content_usage": {"type": "array", "items": STR},
+            "directives": {"type": "array", "items": STR},
         }
     ),
     "Source": {

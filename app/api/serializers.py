@@ -7,7 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from app.archive.models import Artifact, Capture
-from app.archive.serializers import API_ARTIFACT, API_CAPTURE, artifact_to_dict, capture_to_dict
+from app.archive.serializers import (
+    API_ARTIFACT,
+    API_CAPTURE,
+    artifact_to_dict,
+    capture_to_dict,
+    signals_summary,
+)
 from app.catalog.models import Claim, Entity, Source, Tag
 from app.graph.serializers import claim_relations
 from app.public.queries import ClaimPage, EvidenceView
@@ -176,7 +182,12 @@ def capture_item(c: Capture, *, with_source: bool = False) -> dict[str, Any]:
 def source_detail(source: Source, captures: list[Capture]) -> dict[str, Any]:
     data = source_record(source)
     data["captures"] = [
-        {**capture_item(c), "artifacts": [artifact(a) for a in c.artifacts.all()]} for c in captures
+        {
+            **capture_item(c),
+            "artifacts": [artifact(a) for a in c.artifacts.all()],
+            "signals": signals_summary(c),
+        }
+        for c in captures
     ]
     return data
 

@@ -145,7 +145,9 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = access.access_source(access.ANONYMOUS, pk)
     captures = list(
-        source.captures.order_by("-created_at", "-id").prefetch_related(
+        source.captures.order_by("-created_at", "-id")
+        .select_related("consent")
+        .prefetch_related(
             Prefetch("artifacts", queryset=Artifact.objects.order_by("id"))
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -197,6 +198,9 @@ class ArtifactKind(models.TextChoices):
     FRAME = "frame", _("Frame")
     MANIFEST = "manifest", _("Manifest")
     UPLOAD = "upload", _("Uploaded file")
+    SIGNAL = "signal", _("Consent signal")
+    TIMESTAMP = "timestamp", _("Trusted timestamp")
+    WACZ = "wacz", _("WACZ package")
 
 
 class Artifact(models.Model):
@@ -231,3 +235,59 @@ class Artifact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind}, {self.size} bytes)"
+
+
+class HostFile(models.Model):
+    """A site-wide file (``robots.txt``, ``tdmrep.json``, ``ai.txt``) fetched once per
+    origin per UTC day and shared by every capture of that origin that day.
+
+    ``status`` is ``found`` (2xx; the bytes are stored, content-addressed),
+    ``missing`` (4xx: the site has none) or ``unreachable`` (5xx, timeout,
+    refused address: an unreachable file is fetched again after an hour).
+    """
+
+    origin = models.CharField(max_length=300)
+    name = models.CharField(max_length=40)
+    day = models.DateField()
+    url = models.CharField(max_length=2000)
+    fetched_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_class = models.CharField(max_length=30, blank=True)
+    error_text = models.CharField(max_length=500, blank=True)
+    storage_key = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    media_type = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "name", "day"], name="hostfile_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin}/{self.name} on {self.day}: {self.status}"
+
+
+class ConsentRecord(models.Model):
+    """The AI-training signals a capture saw, parsed (the full record is ``signals.json``)."""
+
+    capture = models.OneToOneField(Capture, on_delete=models.CASCADE, related_name="consent")
+    host = models.CharField(max_length=300, db_index=True)
+    observed_at = models.DateTimeField()
+    robots_status = models.CharField(max_length=20)
+    disallowed_agents = models.JSONField(default=list, blank=True)
+    tdm_reserved = models.BooleanField(null=True)
+    tdm_policy = models.CharField(max_length=2000, blank=True)
+    content_usage = models.JSONField(default=dict, blank=True)
+    record = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["observed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Signals of capture {self.capture_id}"
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return dict(self.record.get("summary") or {})

@@ -32,7 +32,7 @@ from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
 from app.archive.manifest import MANIFEST_NAME, canonical_json, iso_utc
-from app.archive.models import WITH_FILES, Artifact, Capture
+from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.archive.serializers import (
     PACKAGE_ARTIFACT,
     PACKAGE_CAPTURE,
@@ -57,6 +57,12 @@ package-manifest.json lists every file in this package with its SHA-256 and size
 the claim, the evidence items, their sources and every capture of those sources.
 Each captures/<id>/manifest.json is that capture's own manifest, written when it
 was archived; its SHA-256 is recorded in package-manifest.json ("manifest_sha256").
+
+Each captures/<id>/timestamp-*.tsr is an RFC 3161 token over that manifest's SHA-256
+from an independent time-stamping authority; timestamp-*.chain.pem beside it holds the
+authority's certificates and the root it chains to ("timestamps" in package-manifest.json
+names the root's SHA-256). Check one with OpenSSL:
+  openssl ts -verify -digest <manifest_sha256> -in T.tsr -CAfile T.chain.pem
 
 To check by hand:  sha256sum captures/*/*  and compare with package-manifest.json.
 With TrainedOn:    python manage.py verify_archive --package THIS_FILE.zip
@@ -83,9 +89,7 @@ EXTRA_FILES: list[Callable[[PackagePlan], list[tuple[str, bytes]]]] = []
 def package_plan(claim: Claim) -> PackagePlan:
     """Published evidence of the claim, its sources, their captures with files (4 queries)."""
     evidence = list(
-        public_evidence().filter(claim=claim)
-        .select_related("source")
-        .order_by("created_at", "id")
+        public_evidence().filter(claim=claim).select_related("source").order_by("created_at", "id")
     )
     sources = list({item.source_id: item.source for item in evidence}.values())
     captures = list(
@@ -122,6 +126,24 @@ def package_manifest(plan: PackagePlan, *, generated_at: datetime) -> dict[str, 
         "sources": [_source(s, by_capture.get(s.pk, [])) for s in plan.sources],
         "captures": [_capture(c) for c in plan.captures],
         "files": [_file(a) for a in plan.artifacts] + [_extra(n, d) for n, d in plan.extras],
+        # RFC 3161 tokens over each capture's manifest hash, with their chains beside them.
+        "timestamps": [_timestamp(a) for a in plan.artifacts if _is_token(a)],
+    }
+
+
+def _is_token(artifact: Artifact) -> bool:
+    return artifact.kind == ArtifactKind.TIMESTAMP and artifact.name.endswith(".tsr")
+
+
+def _timestamp(artifact: Artifact) -> dict[str, Any]:
+    meta = artifact.metadata or {}
+    return {
+        "path": member_path(artifact),
+        "chain": member_path(artifact).removesuffix(".tsr") + ".chain.pem",
+        "capture_id": artifact.capture_id,
+        "authority": meta.get("tsa_url", ""),
+        "time": meta.get("gen_time"),
+        "root_sha256": meta.get("root_sha256", ""),
     }
 
 
@@ -288,7 +310,11 @@ def _file_problems(archive: zipfile.ZipFile, files: list[dict[str, Any]]) -> lis
     return problems
 
 
-def _capture_problems(archive: zipfile.ZipFile, captures: list[dict[str, Any]]) -> list[Problem]:
+def _capture_problems(
+    archive: zipfile.ZipFile,
+    captures: list[dict[str, Any]],
+    roots: dict[str, str] | None = None,
+) -> list[Problem]:
     problems = []
     for capture in captures:
         capture_id = capture.get("id")
@@ -309,6 +335,38 @@ def _capture_problems(archive: zipfile.ZipFile, captures: list[dict[str, Any]]) 
             return _Member(archive.open(prefix + name))  # type: ignore[return-value]
 
         problems.extend(check_manifest(body, opener, capture_id=capture_id))
+        problems.extend(_token_problems(archive, capture, prefix, roots or {}))
+    return problems
+
+
+def _token_problems(
+    archive: zipfile.ZipFile, capture: dict[str, Any], prefix: str, roots: dict[str, str]
+) -> list[Problem]:
+    """Each timestamp token of a capture re-verified offline: it must sign the capture's
+    manifest hash and chain to the anchor recorded for it (both carried in the package)."""
+    from app.archive.timestamps import TSR_SUFFIX, chain_name, check_token
+
+    problems = []
+    names = [n for n in archive.namelist() if n.startswith(prefix) and n.endswith(TSR_SUFFIX)]
+    for member in sorted(names):
+        name = member.removeprefix(prefix)
+        try:
+            token = archive.read(member)
+            chain_member = prefix + chain_name(name)
+            chain = archive.read(chain_member) if chain_member in archive.namelist() else None
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            problems.append(Problem(capture.get("id"), name, f"unreadable: {exc}"))
+            continue
+        problem = check_token(
+            token,
+            chain,
+            str(capture.get("manifest_sha256") or ""),
+            expected_root=roots.get(member, ""),
+        )
+        if problem:
+            problems.append(
+                Problem(capture.get("id"), name, f"timestamp does not verify: {problem}")
+            )
     return problems
 
 
@@ -326,4 +384,9 @@ def verify_package(path: str | Path) -> list[Problem]:
                 raise ValueError(f"unknown format {manifest.get('format')!r}")
         except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
             return [Problem(None, PACKAGE_MANIFEST, f"missing or unreadable: {exc}")]
-        return [*_file_problems(archive, files), *_capture_problems(archive, captures)]
+        roots = {
+            str(t.get("path")): str(t.get("root_sha256") or "")
+            for t in manifest.get("timestamps") or []
+            if isinstance(t, dict)
+        }
+        return [*_file_problems(archive, files), *_capture_problems(archive, captures, roots)]

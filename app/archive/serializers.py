@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from app.archive.models import Artifact, Capture, CaptureStep
 
 TimeFormat = Callable[[datetime | None], str | None]
@@ -173,6 +175,15 @@ WRITE_ARTIFACT = ("name", "kind", "media_type", "size", "sha256", "how")
 
 # Fields written as null rather than "" when empty (the API's habit).
 _NULL_WHEN_EMPTY = frozenset({"error_class", "manifest_sha256"})
+
+
+def signals_summary(capture: Capture) -> dict[str, Any] | None:
+    """The parsed consent signals of a capture (``select_related("consent")``), or None."""
+    try:
+        record = capture.consent
+    except ObjectDoesNotExist:
+        return None
+    return {"observed_at": iso(record.observed_at), **record.summary}
 
 
 def artifact_to_dict(

@@ -9,11 +9,14 @@ docs/archive.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from celery.signals import worker_init, worker_process_shutdown
 from django.conf import settings
 
 from app.archive.browser import BrowserProvider
+from app.archive.models import WITH_FILES
 
 # fetch + extract + browser + media + document + manifest, each bounded, plus slack.
 SOFT_TIME_LIMIT = int(
@@ -63,6 +66,10 @@ def _run(capture_id: int, *, media: bool) -> None:
         ring(capture_id, media=True)
     elif outcome.retry_in is not None and outcome.retry_in <= RING_COUNTDOWN_MAX:
         ring(capture_id, countdown=outcome.retry_in, media=media)
+    elif outcome.ran and outcome.status in WITH_FILES:
+        from app.archive.timestamps import ring_stamp
+
+        ring_stamp(capture_id)
 
 
 @shared_task(
@@ -94,3 +101,25 @@ def sweep() -> None:
     from app.archive.pipeline import sweep as do_sweep
 
     do_sweep()
+
+
+@shared_task(
+    name="archive.stamp",
+    bind=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=6,
+    soft_time_limit=180,
+    time_limit=240,
+)
+def stamp(self: Any, capture_id: int) -> None:
+    """RFC 3161 tokens for a capture's manifest from every configured authority
+    (app.archive.timestamps); an authority that fails is asked again with backoff."""
+    from app.archive.timestamps import StampIncomplete, stamp_capture
+
+    outcome = stamp_capture(capture_id)
+    if outcome.failed:
+        raise StampIncomplete("; ".join(f"{u}: {e}" for u, e in outcome.failed.items()))

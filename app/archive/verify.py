@@ -16,7 +16,7 @@ from typing import IO, Any
 from django.core.files.storage import Storage, default_storage
 
 from app.archive.manifest import MANIFEST_NAME
-from app.archive.models import Artifact, Capture
+from app.archive.models import Artifact, ArtifactKind, Capture
 from app.archive.storage import rehash, sha256_stream
 
 Opener = Callable[[str], IO[bytes]]
@@ -114,6 +114,8 @@ def _manifest_problems(
     # Frames grabbed for evidence cited after the capture was sealed are
     # derived later by design; they are still re-hashed, just not listed.
     late = {name for name, a in rows.items() if (a.metadata or {}).get("after_manifest")}
+    # Timestamp tokens sign the manifest, so they come after it; checked as tokens below.
+    late |= {name for name, a in rows.items() if a.kind == ArtifactKind.TIMESTAMP}
     for name in sorted(set(rows) - set(listed) - late):
         yield Problem(capture.pk, name, "stored for the capture but not in its manifest")
     for name in sorted(set(listed) - set(rows)):
@@ -129,6 +131,32 @@ def _manifest_problems(
             )
 
 
+def _timestamp_problems(
+    capture: Capture, artifacts: list[Artifact], storage: Storage
+) -> Iterator[Problem]:
+    """Each RFC 3161 token re-verified offline against the manifest hash and its chain."""
+    from app.archive.timestamps import TSR_SUFFIX, chain_name, check_token
+
+    by_name = {a.name: a for a in artifacts}
+    for artifact in artifacts:
+        if artifact.kind != ArtifactKind.TIMESTAMP or not artifact.name.endswith(TSR_SUFFIX):
+            continue
+        chain_row = by_name.get(chain_name(artifact.name))
+        try:
+            with storage.open(artifact.storage_key, "rb") as handle:
+                token = handle.read()
+            chain = None
+            if chain_row is not None:
+                with storage.open(chain_row.storage_key, "rb") as handle:
+                    chain = handle.read()
+        except OSError:
+            continue  # reported as a missing file above
+        expected = str((artifact.metadata or {}).get("root_sha256") or "")
+        problem = check_token(token, chain, capture.manifest_sha256, expected_root=expected)
+        if problem:
+            yield Problem(capture.pk, artifact.name, f"timestamp does not verify: {problem}")
+
+
 def verify_capture(capture: Capture, storage: Storage | None = None) -> list[Problem]:
     """Every stored file re-hashed, and the manifest checked against the database rows.
 
@@ -139,4 +167,5 @@ def verify_capture(capture: Capture, storage: Storage | None = None) -> list[Pro
     return [
         *_artifact_problems(capture, artifacts, storage),
         *_manifest_problems(capture, artifacts, storage),
+        *_timestamp_problems(capture, artifacts, storage),
     ]

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from app.archive.models import WITH_FILES, Artifact, Capture
+from app.archive.signals_view import describe
 from app.archive.storage import open_artifact
+from app.archive.timestamps import tokens_of
 from app.catalog.access import access_artifact, access_source
 
 # Media types a browser may display inline without running anything of the page.
@@ -131,7 +133,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The archived-copy page. Archived HTML is never rendered here, only escaped text."""
     source = access_source(request.user, pk)
     captures = list(
-        source.captures.prefetch_related(
+        source.captures.select_related("consent").prefetch_related(
             Prefetch("artifacts", queryset=Artifact.objects.order_by("id")), "steps"
         )
     )
@@ -139,4 +141,9 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     text, text_cut = _read_artifact(shown, "text.txt", TEXT_LIMIT)
     context = {"source": source, "captures": captures, "shown": shown, "text": text}
     context |= {"text_cut": text_cut, "metadata": _metadata(shown)}
+    context["signals"] = describe(getattr(shown, "consent", None)) if shown else None
+    context["stamps"] = [
+        {"authority": t.metadata.get("tsa_url", ""), "time": t.metadata.get("gen_time", "")}
+        for t in (tokens_of(shown) if shown else [])
+    ]
     return render(request, "archive/source_detail.html", context)

@@ -33,6 +33,8 @@ from tests.lib.servers import endless, redirect, respond, trickle
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_browser", "archive_storage")]
 
 WARCIO = Path(sys.executable).parent / "warcio"
+# The signals step's files (the local site has no robots.txt, tdmrep.json or ai.txt).
+SIGNALS = {"signals-headers.json", "signals.json"}
 
 
 def read(artifact: Artifact) -> bytes:
@@ -76,7 +78,8 @@ def test_it_archives_an_article_with_a_valid_warc_its_text_and_its_metadata(
 
     assert outcome.ran and capture.status == CaptureStatus.SUCCEEDED, capture.error_text
     files = artifacts(capture)
-    assert set(files) == {"page.warc.gz", "page.html", "text.txt", "metadata.json", "manifest.json"}
+    page_files = {"page.warc.gz", "page.html", "text.txt", "metadata.json", "manifest.json"}
+    assert set(files) == page_files | SIGNALS
     warc = read(files["page.warc.gz"])
     check = warcio_check(tmp_path, warc)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -143,14 +146,19 @@ def test_it_stores_a_pdf_as_itself_with_its_text(site, archive, site_dir):
 
     assert capture.status == CaptureStatus.SUCCEEDED, capture.error_text
     files = artifacts(capture)
-    assert set(files) == {"page.warc.gz", "document.pdf", "text.txt", "manifest.json"}
+    assert set(files) == {"page.warc.gz", "document.pdf", "text.txt", "manifest.json"} | SIGNALS
     assert read(files["document.pdf"]) == (site_dir / "statement.pdf").read_bytes()
     assert files["document.pdf"].media_type == "application/pdf"
     assert PDF_TEXT in read(files["text.txt"]).decode()
     assert files["text.txt"].derived_from_id == files["document.pdf"].pk
     assert Source.objects.get(pk=capture.source_id).title == "Sora data statement"
     steps = {s.name: s.status for s in capture.steps.all()}
-    assert steps == {"fetch": "succeeded", "document": "succeeded", "manifest": "succeeded"}
+    assert steps == {
+        "fetch": "succeeded",
+        "signals": "succeeded",
+        "document": "succeeded",
+        "manifest": "succeeded",
+    }
 
 
 def test_it_stores_an_image_as_itself(site, archive, site_dir):
@@ -165,7 +173,7 @@ def test_it_keeps_unsupported_content_in_the_warc_and_says_so(site, archive):
 
     assert capture.status == CaptureStatus.PARTIAL
     assert capture.error_class == ErrorClass.UNSUPPORTED
-    assert set(artifacts(capture)) == {"page.warc.gz", "manifest.json"}
+    assert set(artifacts(capture)) == {"page.warc.gz", "manifest.json"} | SIGNALS
 
 
 def test_it_follows_redirects_and_records_every_hop(site, archive, tmp_path):
@@ -360,7 +368,7 @@ def test_a_capture_task_delivered_twice_runs_once(site, archive):
 
     assert first.ran and not again.ran
     assert sorted(capture.artifacts.values_list("name", flat=True)) == names
-    assert len(site.requests) == 1
+    assert [r.path for r in site.requests].count("/article.html") == 1
 
 
 def test_a_capture_whose_worker_died_midway_is_rerun_with_each_file_once(site, settings):

@@ -107,11 +107,11 @@ def test_the_archived_copy_page_costs_the_same_queries_with_20_more_captures(
     url = reverse("archive:source", args=[source.pk])
     client.get(url)  # warm up
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         first = client.get(url)
     for _ in range(20):
         add_capture(source)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         second = client.get(url)
 
     assert first.status_code == second.status_code == 200

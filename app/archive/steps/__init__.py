@@ -110,3 +110,8 @@ def register(step: Step, *, before: str = "manifest") -> None:
 from app.archive.steps.media import STEP as _MEDIA  # noqa: E402
 
 register(_MEDIA, before="document")
+
+# Consent signals (issue 14): right after the fetch, whatever the content.
+from app.archive.steps.consent import STEP as _SIGNALS  # noqa: E402
+
+register(_SIGNALS, before="extract")

@@ -1,0 +1,249 @@
+"""The ``signals`` step: what the site said about AI training, at the moment of capture.
+
+Runs after every successful fetch. Reads the site's ``robots.txt``,
+``/.well-known/tdmrep.json`` and ``ai.txt`` (each fetched **once per origin
+per UTC day** through the one safe client and shared by that day's captures:
+``HostFile``), the page's signal headers and, for HTML, its signal meta tags.
+Stores, each hashed into the manifest:
+
+- ``robots.txt``, ``tdmrep.json``, ``ai.txt``: the bytes as served (when found),
+- ``signals-headers.json``: the signal headers and meta tags as received,
+- ``signals.json``: the parsed record (``app.archive.consent.build_record``),
+
+and a ``ConsentRecord`` row for pages and timelines. A missing file is a
+finding, not a failure; the step fails (``connection``, ``timeout``...) only
+when ``robots.txt`` could not be read at all, and never ends the capture.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from app.archive import consent
+from app.archive.models import ArtifactKind, ConsentRecord, HostFile
+from app.archive.serializers import iso_utc
+from app.archive.steps.base import CaptureContext, Step, StepFailed, StepOutcome
+from app.archive.storage import StoredFile, open_artifact_key, put_file
+from app.lib.http import FetchError, fetch
+
+HOST_FILES = {
+    "robots.txt": "/robots.txt",
+    "tdmrep.json": "/.well-known/tdmrep.json",
+    "ai.txt": "/ai.txt",
+}
+HOST_FILE_MAX_BYTES = 512 * 1024  # RFC 9309 asks parsers to read at least 500 KiB
+HOST_FILE_TIMEOUT = 15.0
+UNREACHABLE_RETRY = timedelta(hours=1)
+HEADERS_NAME = "signals-headers.json"
+RECORD_NAME = "signals.json"
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _fetch_host_file(origin: str, name: str, now: datetime) -> tuple[dict[str, Any], bytes | None]:
+    url = origin + HOST_FILES[name]
+    found: dict[str, Any] = {"url": url, "fetched_at": now, "http_status": None}
+    try:
+        result = fetch(
+            url,
+            max_bytes=HOST_FILE_MAX_BYTES,
+            total_timeout=min(HOST_FILE_TIMEOUT, float(settings.ARCHIVE_TOTAL_TIMEOUT)),
+            max_redirects=5,
+        )
+    except FetchError as exc:
+        status = "missing" if exc.error_class == "too_large" and name != "robots.txt" else ""
+        return {
+            **found,
+            "status": status or "unreachable",
+            "error_class": exc.error_class,
+            "error_text": str(exc)[:500],
+        }, None
+    found.update(url=result.url[:2000], http_status=result.status)
+    if 200 <= result.status < 300:
+        return {**found, "status": "found", "media_type": result.content_type}, result.body
+    if 400 <= result.status < 500 and result.status != 429:
+        return {**found, "status": "missing"}, None
+    return {**found, "status": "unreachable", "error_class": "server_error"}, None
+
+
+def host_file(
+    origin: str, name: str, *, now: datetime | None = None
+) -> tuple[HostFile, bytes | None]:
+    """Today's copy of one of the origin's files: from the cache, else fetched and cached.
+
+    Two captures racing on an uncached origin may both fetch; the first row
+    inserted wins and both use it. An ``unreachable`` row is retried after
+    ``UNREACHABLE_RETRY``.
+    """
+    now = now or timezone.now()
+    day = now.astimezone(UTC).date()
+    cached = HostFile.objects.filter(origin=origin, name=name, day=day).first()
+    if cached is not None and (
+        cached.status != "unreachable" or cached.fetched_at > now - UNREACHABLE_RETRY
+    ):
+        return cached, _read(cached)
+    fields, body = _fetch_host_file(origin, name, now)
+    if body is not None:
+        stored = put_file(name=name, data=body)
+        fields.update(storage_key=stored.storage_key, sha256=stored.sha256, size=stored.size)
+    fields.setdefault("error_class", "")
+    fields.setdefault("error_text", "")
+    fields.setdefault("media_type", "")
+    if cached is not None:
+        HostFile.objects.filter(pk=cached.pk).update(**fields)
+        cached.refresh_from_db()
+        return cached, body
+    try:
+        with transaction.atomic():
+            row = HostFile.objects.create(origin=origin, name=name, day=day, **fields)
+    except IntegrityError:  # another capture of the origin cached it first
+        row = HostFile.objects.get(origin=origin, name=name, day=day)
+        return row, _read(row)
+    return row, body
+
+
+def _read(row: HostFile) -> bytes | None:
+    if row.status != "found" or not row.storage_key:
+        return None
+    try:
+        with open_artifact_key(row.storage_key) as handle:
+            return bytes(handle.read(HOST_FILE_MAX_BYTES + 1))
+    except OSError:
+        return None
+
+
+def _file_entry(row: HostFile) -> dict[str, Any]:
+    return {
+        "url": row.url,
+        "status": row.status,
+        "http_status": row.http_status,
+        "fetched_at": iso_utc(row.fetched_at),
+        "sha256": row.sha256 or None,
+        "error_class": row.error_class,
+    }
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False).encode()
+
+
+def run(ctx: CaptureContext) -> StepOutcome:
+    result = ctx.fetch
+    assert result is not None
+    now = timezone.now()
+    origin = origin_of(result.url)
+    rows: dict[str, HostFile] = {}
+    bodies: dict[str, bytes | None] = {}
+    for name in HOST_FILES:
+        rows[name], bodies[name] = host_file(origin, name, now=now)
+    headers = consent.signal_headers(result.headers)
+    meta = consent.meta_signals(result.text()) if ctx.is_html else {}
+    record = consent.build_record(
+        url=result.url,
+        observed_at=iso_utc(now),
+        files={name: _file_entry(row) for name, row in rows.items()},
+        headers=headers,
+        meta=meta,
+        bodies=bodies,
+    )
+    warc = ctx.artifacts.get("page.warc.gz")
+    files: list[dict[str, Any]] = []
+    for name, row in rows.items():
+        if row.status == "found" and row.storage_key:
+            files.append(
+                {
+                    "stored": StoredFile(name, row.storage_key, row.sha256, row.size),
+                    "kind": ArtifactKind.SIGNAL,
+                    "media_type": row.media_type or "text/plain",
+                    "how": f"GET {row.url} at {iso_utc(row.fetched_at)} "
+                    "(fetched once per site per day, shared by that day's captures)",
+                    "metadata": {"url": row.url, "fetched_at": iso_utc(row.fetched_at)},
+                }
+            )
+    files.append(
+        {
+            "name": HEADERS_NAME,
+            "data": _canonical({"url": result.url, "headers": headers, "meta": meta}),
+            "kind": ArtifactKind.SIGNAL,
+            "media_type": "application/json",
+            "derived_from": warc,
+            "how": "signal headers of the final response and meta tags of the page",
+        }
+    )
+    files.append(
+        {
+            "name": RECORD_NAME,
+            "data": _canonical(record),
+            "kind": ArtifactKind.SIGNAL,
+            "media_type": "application/json",
+            "how": f"{consent.SIGNALS_FORMAT}: protego, TDMRep, ai.txt, Content-Usage",
+        }
+    )
+    ctx.store_many(*files)
+    summary = record["summary"]
+    with ctx.locked():
+        ConsentRecord.objects.update_or_create(
+            capture=ctx.capture,
+            defaults={
+                "host": origin[:300],
+                "observed_at": now,
+                "robots_status": summary["robots_txt"],
+                "disallowed_agents": summary["disallowed_agents"],
+                "tdm_reserved": summary["tdm_reserved"],
+                "tdm_policy": summary["tdm_policy"][:2000],
+                "content_usage": summary["content_usage"],
+                "record": record,
+            },
+        )
+    details = {
+        "robots_txt": summary["robots_txt"],
+        "disallowed": len(summary["disallowed_agents"]),
+        "tdm_reserved": summary["tdm_reserved"],
+        "cached": [n for n, r in rows.items() if r.fetched_at < now],
+    }
+    robots = rows["robots.txt"]
+    if robots.status == "unreachable":
+        raise StepFailed(
+            robots.error_class or "connection",
+            f"robots.txt unreachable ({robots.error_text or robots.http_status}); "
+            "the other signals are recorded",
+            details=details,
+        )
+    return StepOutcome(details=details, tool_version=_protego_version())
+
+
+def _protego_version() -> str:
+    from importlib.metadata import version
+
+    try:
+        return version("protego")
+    except Exception:
+        return ""
+
+
+def should_run(ctx: CaptureContext) -> bool:
+    return ctx.fetch is not None and bool(getattr(settings, "ARCHIVE_SIGNALS_STEP", True))
+
+
+def time_limit() -> float:
+    return HOST_FILE_TIMEOUT * len(HOST_FILES) + 30
+
+
+STEP = Step(
+    name="signals",
+    run=run,
+    should_run=should_run,
+    tool="protego + trainedon signals",
+    version=_protego_version,
+    time_limit=time_limit,
+)

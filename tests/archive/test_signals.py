@@ -1,0 +1,239 @@
+"""Consent signals: a local site saying "do not train" in every machine-readable way we read."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from app.archive import consent
+from app.archive.models import ArtifactKind, CaptureStatus, ConsentRecord, HostFile
+from app.archive.steps.consent import host_file, origin_of
+from app.archive.storage import open_artifact
+from tests.lib.servers import redirect, respond
+
+ROBOTS = """# AI crawlers are not welcome
+User-agent: GPTBot
+Disallow: /
+
+User-agent: CCBot
+Disallow: /signals
+
+User-agent: Google-Extended
+Disallow: /
+
+User-agent: *
+Allow: /
+Content-Usage: train-ai=n
+"""
+TDMREP = [
+    {"location": "/private/*", "tdm-reservation": 1, "tdm-policy": "https://x.example/p1"},
+    {"location": "/signals*", "tdm-reservation": 1, "tdm-policy": "https://x.example/policy"},
+    {"location": "/*", "tdm-reservation": 0},
+]
+AI_TXT = "User-Agent: *\nDisallow: *.png\n"
+PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<title>Signals</title>
+<meta name="tdm-policy" content="https://x.example/meta-policy">
+<meta name="robots" content="index, noimageai">
+</head><body><article><h1>Signals</h1><p>A page whose owner does not want AI training.</p>
+<meta name="tdm-reservation" content="0"></article></body></html>"""
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_browser")]
+
+
+def files_of(capture: Any) -> dict[str, Any]:
+    return {a.name: a for a in capture.artifacts.all()}
+
+
+@pytest.fixture
+def signalling(site: Any) -> Any:
+    site.routes["/robots.txt"] = respond(ROBOTS, content_type="text/plain")
+    site.routes["/.well-known/tdmrep.json"] = respond(
+        json.dumps(TDMREP), content_type="application/json"
+    )
+    site.routes["/ai.txt"] = respond(AI_TXT, content_type="text/plain")
+    site.routes["/signals.html"] = respond(
+        PAGE,
+        headers=[
+            ("TDM-Reservation", "1"),
+            ("Content-Usage", "train-ai=n, search=y"),
+            ("X-Robots-Tag", "noai"),
+        ],
+    )
+    return site
+
+
+def test_every_signal_is_stored_hashed_into_the_manifest_and_parsed(
+    signalling: Any, archive: Any
+) -> None:
+    capture, _ = archive(signalling.url_for("/signals.html"))
+
+    assert capture.status == CaptureStatus.SUCCEEDED, capture.error_text
+    step = capture.steps.get(name="signals")
+    assert (step.status, step.error_class) == ("succeeded", "")
+    files = files_of(capture)
+    for name in ("robots.txt", "tdmrep.json", "ai.txt", "signals-headers.json", "signals.json"):
+        assert files[name].kind == ArtifactKind.SIGNAL
+    with open_artifact(files["robots.txt"]) as handle:
+        assert handle.read().decode() == ROBOTS
+    with open_artifact(files["manifest.json"]) as handle:
+        listed = {a["name"]: a["sha256"] for a in json.load(handle)["artifacts"]}
+    for name in ("robots.txt", "tdmrep.json", "ai.txt", "signals-headers.json", "signals.json"):
+        assert listed[name] == files[name].sha256
+
+    record = ConsentRecord.objects.get(capture=capture)
+    assert record.robots_status == "found"
+    assert record.disallowed_agents == ["GPTBot", "CCBot", "Google-Extended"]
+    agents = record.record["robots_txt"]["agents"]
+    assert agents["GPTBot"] == {"allowed": False, "explicit": True}
+    assert agents["ClaudeBot"] == {"allowed": True, "explicit": False}
+    summary = record.summary
+    # The header decides over the meta tag and the file; each is recorded.
+    assert (summary["tdm_reserved"], summary["tdm_source"]) == (True, "header")
+    assert summary["tdm_policy"] == ""
+    assert record.record["meta"]["tdm-policy"] == ["https://x.example/meta-policy"]
+    assert "tdm-reservation" not in record.record["meta"]  # that one was in the body
+    assert record.record["tdmrep_json"]["rule"]["tdm-policy"] == "https://x.example/policy"
+    assert summary["content_usage"] == {"train-ai": "n", "search": "y"}
+    assert summary["robots_content_usage"] == ["train-ai=n"]
+    assert summary["directives"] == ["noai", "noimageai"]
+    assert summary["ai_txt_allows"] is True  # the page is not a .png
+    with open_artifact(files["signals.json"]) as handle:
+        assert json.load(handle) == record.record
+    with open_artifact(files["signals-headers.json"]) as handle:
+        raw = json.load(handle)
+    assert raw["headers"]["tdm-reservation"] == ["1"]
+
+
+def test_a_sites_files_are_fetched_once_a_day_and_shared_by_its_captures(
+    signalling: Any, archive: Any
+) -> None:
+    first, _ = archive(signalling.url_for("/signals.html"))
+    second, _ = archive(signalling.url_for("/article.html"))
+
+    paths = [r.path for r in signalling.requests]
+    assert paths.count("/robots.txt") == 1
+    assert paths.count("/.well-known/tdmrep.json") == paths.count("/ai.txt") == 1
+    a, b = files_of(first)["robots.txt"], files_of(second)["robots.txt"]
+    assert a.pk != b.pk and a.storage_key == b.storage_key and a.sha256 == b.sha256
+    # The verdicts are for each capture's own address.
+    assert ConsentRecord.objects.get(capture=second).disallowed_agents == [
+        "GPTBot",
+        "Google-Extended",
+    ]
+    assert ConsentRecord.objects.get(capture=second).summary["tdm_reserved"] is False
+
+    tomorrow = timezone.now() + timedelta(days=1)
+    row, body = host_file(origin_of(signalling.url), "robots.txt", now=tomorrow)
+    assert body == ROBOTS.encode() and row.day == tomorrow.date()
+    assert [r.path for r in signalling.requests].count("/robots.txt") == 2
+    assert HostFile.objects.filter(name="robots.txt").count() == 2
+
+
+def test_a_site_without_signal_files_allows_everything_and_says_so(site: Any, archive: Any) -> None:
+    capture, _ = archive(site.url_for("/article.html"))
+
+    assert capture.status == CaptureStatus.SUCCEEDED
+    record = ConsentRecord.objects.get(capture=capture)
+    assert record.robots_status == "missing"
+    assert record.disallowed_agents == []
+    assert record.tdm_reserved is None
+    assert {"robots.txt", "tdmrep.json", "ai.txt"}.isdisjoint(files_of(capture))
+    assert record.record["robots_txt"]["http_status"] == 404
+
+
+def test_an_unreachable_robots_txt_fails_the_step_but_keeps_the_page(
+    site: Any, archive: Any
+) -> None:
+    site.routes["/robots.txt"] = respond("oops", 503, content_type="text/plain")
+
+    capture, _ = archive(site.url_for("/article.html"))
+
+    assert capture.status == CaptureStatus.PARTIAL
+    step = capture.steps.get(name="signals")
+    assert (step.status, step.error_class) == ("failed", "server_error")
+    assert "robots.txt unreachable" in step.error_text
+    record = ConsentRecord.objects.get(capture=capture)
+    assert record.robots_status == "unreachable"
+    assert record.record["robots_txt"]["agents"]["GPTBot"]["allowed"] is None
+    assert "page.html" in files_of(capture)
+
+
+def test_a_robots_txt_redirecting_to_a_private_address_is_refused(site: Any, archive: Any) -> None:
+    site.routes["/robots.txt"] = redirect("http://10.11.12.13/robots.txt")
+
+    capture, _ = archive(site.url_for("/article.html"))
+
+    step = capture.steps.get(name="signals")
+    assert (step.status, step.error_class) == ("failed", "blocked_address")
+    assert HostFile.objects.get(name="robots.txt").status == "unreachable"
+
+
+# --- parsing, without a network ---------------------------------------------
+
+
+def test_content_usage_is_read_as_a_dictionary_of_preferences() -> None:
+    assert consent.read_content_usage(["train-ai=n, search=y;q=1", "ai-use"]) == {
+        "train-ai": "n",
+        "search": "y",
+        "ai-use": "y",
+    }
+    assert consent.read_content_usage(["=n, BAD KEY=y"]) == {}
+
+
+def test_a_tdmrep_rule_matches_by_location_and_bad_files_are_reported() -> None:
+    body = json.dumps(TDMREP).encode()
+    assert (
+        consent.read_tdmrep(body, "https://x.example/private/a", "found")["rule"]["tdm-policy"]
+        == "https://x.example/p1"
+    )
+    assert (
+        consent.read_tdmrep(body, "https://x.example/other", "found")["rule"]["tdm-reservation"]
+        is False
+    )
+    assert "not JSON" in consent.read_tdmrep(b"{", "https://x.example/", "found")["problem"]
+    assert consent.read_tdmrep(b"{}", "https://x.example/", "found")["problem"]
+
+
+def test_meta_tags_are_read_from_the_head_only() -> None:
+    found = consent.meta_signals(PAGE)
+    assert found == {
+        "tdm-policy": ["https://x.example/meta-policy"],
+        "robots": ["index, noimageai"],
+    }
+
+
+# --- shown to readers ---------------------------------------------------------
+
+
+def test_the_archived_copy_page_and_the_api_show_the_signals(
+    signalling: Any, archive: Any, client: Any
+) -> None:
+    from app.catalog.choices import PublicationState
+    from tests.factories import EvidenceFactory
+
+    capture, _ = archive(signalling.url_for("/signals.html"))
+    EvidenceFactory(
+        source_id=capture.source_id,
+        state=PublicationState.PUBLISHED,
+        claim__state=PublicationState.PUBLISHED,
+    )
+    day = capture.consent.observed_at.strftime("%Y-%m-%d")
+
+    page = client.get(f"/sources/{capture.source_id}/").content.decode()
+    assert (
+        f"On {day} this site&#x27;s robots.txt disallowed GPTBot, CCBot and Google-Extended "
+        "for this address." in page
+    )
+    assert "TDM reservation: yes (from header)." in page
+    assert "Content-Usage header: search=y, train-ai=n." in page
+
+    data = client.get(f"/api/v1/sources/{capture.source_id}").json()
+    signals = data["captures"][0]["signals"]
+    assert signals["disallowed_agents"] == ["GPTBot", "CCBot", "Google-Extended"]
+    assert signals["tdm_reserved"] is True and signals["robots_txt"] == "found"
+    assert {a["name"] for a in data["captures"][0]["artifacts"]} >= {"robots.txt", "signals.json"}
