@@ -147,9 +147,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     captures = list(
         source.captures.order_by("-created_at", "-id")
         .select_related("consent")
-        .prefetch_related(
-            Prefetch("artifacts", queryset=Artifact.objects.order_by("id"))
-        )
+        .prefetch_related(Prefetch("artifacts", queryset=Artifact.objects.order_by("id")))
     )
     return ok(serializers.source_detail(source, captures))
 
