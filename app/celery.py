@@ -31,7 +31,7 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
 
 PAGES, MEDIA, LINKS, MAINTENANCE = "pages", "media", "links", "maintenance"
-QUEUES = (PAGES, MEDIA, LINKS, MAINTENANCE)
+QUEUES = (PAGES, MEDIA, LINKS, MAINTENANCE, "analysis")  # analysis: issue 18 comparisons
 
 # Task name -> queue. Every other task goes to MAINTENANCE.
 ROUTES: dict[str, str] = {
@@ -40,6 +40,7 @@ ROUTES: dict[str, str] = {
     "monitor.check_source": LINKS,
     "monitor.check_due_sources": LINKS,
     "monitor.wayback_witness": LINKS,
+    "compare.run_comparison": "analysis",
 }
 
 

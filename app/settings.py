@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "app.editor",
     "app.api",
     "app.monitor",
+    "app.compare",
     "app.ledgerdata",
     "app.demo",
     "django.contrib.admin",

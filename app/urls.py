@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("", include("app.editor.urls")),
     path("", include("app.moderation.urls")),
     path("", include("app.monitor.urls")),
+    path("", include("app.compare.urls")),
     path("", include("app.disclosures.urls")),
     path("", include("app.graph.urls")),
     prefix_default_language=False,

@@ -50,7 +50,7 @@ def timecode(seconds: float) -> str:
 def wording(rung: int, finding: dict[str, Any] | None = None) -> str:
     """The sentence for a rung, with the time codes of the finding that earned it."""
     finding = finding or {}
-    if rung == Rung.NEAR_DUPLICATE and finding:
+    if rung == Rung.NEAR_DUPLICATE and "output_start" in finding and "source_end" in finding:
         return gettext(
             "Frames %(out_start)s–%(out_end)s are near-duplicates of %(src_start)s–%(src_end)s "
             "of the cited video."
@@ -60,9 +60,10 @@ def wording(rung: int, finding: dict[str, Any] | None = None) -> str:
             "src_start": timecode(finding["source_start"]),
             "src_end": timecode(finding["source_end"]),
         }
-    if rung == Rung.REGION and finding:
+    at = finding.get("source_time", finding.get("source_start"))
+    if rung == Rung.REGION and at is not None:
         return gettext("A region closely matches the cited video at %(time)s.") % {
-            "time": timecode(finding["source_time"])
+            "time": timecode(at)
         }
     if rung == Rung.CHARACTERISTIC:
         return gettext("Reproduces an interface element characteristic of the game.")

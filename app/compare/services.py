@@ -1,0 +1,294 @@
+"""Operations on comparisons: create and enqueue, run, review, lower the wording."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from app.archive.models import Artifact
+from app.archive.storage import open_artifact
+from app.compare import analysis, files, ladder, render
+from app.compare.frames import VideoUnreadable
+from app.compare.models import (
+    Comparison,
+    ComparisonInput,
+    InputRole,
+    PromptClass,
+    ReferenceElement,
+    Review,
+    RunStatus,
+)
+from app.compare.tier_a import HashTable
+
+REVIEWS_NEEDED = 2
+
+
+class ComparisonError(ValueError):
+    """Bad input for a comparison; the message is for the editor."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """The method record an editor enters with the output."""
+
+    model_name: str
+    model_version: str
+    generated_on: date
+    prompt: str
+    prompt_class: str
+    attempts: int
+    resembling: int
+    settings: dict[str, Any]
+    c2pa: str = "none found"
+    seed: int = 0
+
+    def check(self) -> None:
+        if not self.model_name.strip():
+            raise ComparisonError(_("Name the model that produced the output."))
+        if not self.prompt.strip():
+            raise ComparisonError(_("Give the prompt verbatim."))
+        if self.prompt_class not in PromptClass.values:
+            raise ComparisonError(_("The prompt class must be neutral, descriptive or leading."))
+        if self.attempts < 1 or not 0 <= self.resembling <= self.attempts:
+            raise ComparisonError(
+                _("Count every attempt: n at least 1, and k between 0 and n (failures included).")
+            )
+
+
+def _ranges(raw: Sequence[Sequence[float]]) -> list[list[float]]:
+    out = []
+    for item in raw:
+        if len(item) != 2 or not 0 <= float(item[0]) < float(item[1]):
+            raise ComparisonError(_("A time range needs a start before its end, both ≥ 0."))
+        out.append([float(item[0]), float(item[1])])
+    return out
+
+
+def comparison_create(
+    *,
+    evidence: Any,
+    output: Artifact,
+    cited: Sequence[tuple[Artifact, Sequence[Sequence[float]]]],
+    controls: Sequence[tuple[Artifact, str]] = (),
+    elements: Sequence[ReferenceElement] = (),
+    method: Method,
+    actor: Any,
+) -> Comparison:
+    """Record a comparison with its method and inputs; the analysis runs after commit."""
+    method.check()
+    if not cited:
+        raise ComparisonError(_("Cite at least one archived source video."))
+    for _video, role in controls:
+        if role not in (InputRole.SAME_GENRE, InputRole.UNRELATED):
+            raise ComparisonError(_("A control is same-genre or unrelated footage."))
+    with transaction.atomic():
+        comparison = Comparison.objects.create(
+            evidence=evidence,
+            output=output,
+            model_name=method.model_name.strip(),
+            model_version=method.model_version.strip(),
+            generated_on=method.generated_on,
+            prompt=method.prompt,
+            prompt_class=method.prompt_class,
+            generation_settings=method.settings,
+            attempts=method.attempts,
+            resembling=method.resembling,
+            c2pa=method.c2pa or "none found",
+            seed=method.seed,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        for video, ranges in cited:
+            ComparisonInput.objects.create(
+                comparison=comparison, video=video, role=InputRole.CITED, ranges=_ranges(ranges)
+            )
+        for video, role in controls:
+            ComparisonInput.objects.create(comparison=comparison, video=video, role=role)
+        comparison.elements.set(elements)
+        transaction.on_commit(lambda: _enqueue(comparison.pk))
+    return comparison
+
+
+def _enqueue(pk: int) -> None:
+    from app.compare.tasks import run_comparison
+
+    run_comparison.delay(pk)
+
+
+@contextmanager
+def _local_paths(artifacts: Sequence[Artifact]) -> Iterator[dict[int, str]]:
+    """A local file path per artifact: the stored file itself, or a temporary copy (S3)."""
+    paths: dict[int, str] = {}
+    tmp = tempfile.mkdtemp(prefix="compare-")
+    try:
+        for artifact in artifacts:
+            if artifact.pk in paths:
+                continue
+            try:
+                paths[artifact.pk] = default_storage.path(artifact.storage_key)
+            except NotImplementedError:
+                target = os.path.join(tmp, f"{artifact.pk}-{os.path.basename(artifact.name)}")
+                with open_artifact(artifact) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                paths[artifact.pk] = target
+        yield paths
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def comparison_run(comparison_id: int) -> None:
+    """Claim a queued comparison, analyse it, store its files; a repeat call does nothing."""
+    claimed = Comparison.objects.filter(pk=comparison_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), error_text=""
+    )
+    if not claimed:
+        return
+    comparison = Comparison.objects.select_related("output").get(pk=comparison_id)
+    inputs = list(comparison.inputs.select_related("video"))
+    elements = list(comparison.elements.select_related("video"))
+    videos = [comparison.output, *(i.video for i in inputs), *(e.video for e in elements)]
+    try:
+        with _local_paths(videos) as paths:
+            outcome = analysis.run(
+                analysis.VideoInput(key="output", path=paths[comparison.output_id], role="output"),
+                [
+                    analysis.VideoInput(
+                        key=f"cited-{i.pk}",
+                        path=paths[i.video_id],
+                        ranges=tuple((float(a), float(b)) for a, b in i.ranges),
+                    )
+                    for i in inputs
+                    if i.role == InputRole.CITED
+                ],
+                [
+                    analysis.VideoInput(key=f"control-{i.pk}", path=paths[i.video_id], role=i.role)
+                    for i in inputs
+                    if i.role != InputRole.CITED
+                ],
+                [
+                    analysis.ElementInput(
+                        key=f"element-{e.pk}",
+                        label=e.label,
+                        source_path=paths[e.video_id],
+                        time=float(e.time),
+                        box=(e.x, e.y, e.width, e.height),
+                    )
+                    for e in elements
+                ],
+                seed=comparison.seed,
+            )
+            _store_outcome(comparison, outcome, paths, inputs, elements)
+    except (VideoUnreadable, ValueError, OSError) as exc:
+        comparison.status = RunStatus.FAILED
+        comparison.error_text = str(exc)[:2000]
+        comparison.finished_at = timezone.now()
+        comparison.save(update_fields=["status", "error_text", "finished_at"])
+        return
+    comparison.result = outcome.result
+    comparison.system_rung = int(outcome.result["system_rung"])
+    if comparison.editor_rung is not None and comparison.editor_rung > comparison.system_rung:
+        comparison.editor_rung = None  # a re-run that measured less drops the lowering
+    comparison.status = RunStatus.SUCCEEDED
+    comparison.finished_at = timezone.now()
+    comparison.save(update_fields=["result", "system_rung", "editor_rung", "status", "finished_at"])
+    files.write_manifest(comparison)
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1).encode()
+
+
+def _store_outcome(
+    comparison: Comparison,
+    outcome: analysis.Outcome,
+    paths: dict[int, str],
+    inputs: list[ComparisonInput],
+    elements: list[ReferenceElement],
+) -> None:
+    result = outcome.result
+    tables: dict[str, HashTable] = outcome.hash_tables
+
+    def store(name: str, kind: str, data: bytes, how: str) -> None:
+        files.store_file(comparison, name=name, kind=kind, data=data, how=how)
+
+    hashes = {key: table.to_rows() for key, table in tables.items()}
+    store("frame-hashes.json", "frame_hashes", _json(hashes), "PDQ (pdqhash) and pHash")
+    store("matches.json", "matches", _json(result["cited"]), "candidate pairs and segments")
+    store("elements.json", "element_hits", _json(result["elements"]), "NCC, SIFT, SSIM")
+    store("controls.json", "controls", _json(result["controls"]), "control distributions")
+    for key, reference in outcome.elements.items():
+        store(f"{key}.png", "element", render.png(reference.template), "reference element")
+    rung, finding = ladder.system_rung(result)
+    pictures: render.Pictures | None = None
+    if rung == ladder.Rung.NEAR_DUPLICATE:
+        cited_key = next(c["key"] for c in result["cited"] if finding in c["segments"])
+        cited_input = next(i for i in inputs if f"cited-{i.pk}" == cited_key)
+        middle = (finding["output_start"] + finding["output_end"]) / 2
+        pictures = render.segment_pictures(
+            paths[comparison.output_id],
+            paths[cited_input.video_id],
+            middle,
+            middle + finding["offset"],
+        )
+    elif rung in (ladder.Rung.REGION, ladder.Rung.CHARACTERISTIC):
+        element = next(e for e in elements if f"element-{e.pk}" == finding["element"])
+        track = max(outcome.tracks[finding["element"]], key=lambda t: t.best.score)
+        hit = track.best
+        assert hit.aligned is not None and hit.diff is not None
+        pictures = render.element_pictures(
+            paths[comparison.output_id],
+            paths[element.video_id],
+            out_t=hit.time,
+            src_t=float(element.time),
+            corners=hit.corners,
+            box=(element.x, element.y, element.width, element.height),
+            aligned=hit.aligned,
+            template=outcome.elements[finding["element"]].template,
+            diff=hit.diff,
+        )
+    if pictures is not None:
+        store("pair.png", "pair", pictures.pair, "side by side, time codes burned in")
+        store("difference.png", "difference", pictures.diff, "1 - SSIM, scikit-image")
+        store("blink-output.png", "blink", pictures.blink_output, "aligned output region")
+        store("blink-source.png", "blink", pictures.blink_source, "source region")
+        store("blink.gif", "blink", pictures.blink_clip, "2 s, alternating")
+
+
+def review_add(*, comparison: Comparison, reviewer: Any, note: str = "") -> Review:
+    """An editor signs off on a finished comparison (once each)."""
+    if comparison.status != RunStatus.SUCCEEDED:
+        raise ComparisonError(_("Only a finished comparison can be reviewed."))
+    review, _created = Review.objects.get_or_create(
+        comparison=comparison, reviewer=reviewer, defaults={"note": note}
+    )
+    return review
+
+
+def is_reviewed(comparison: Comparison) -> bool:
+    """Two different editors have reviewed it: it may be shown with published evidence."""
+    return comparison.reviews.values("reviewer").distinct().count() >= REVIEWS_NEEDED
+
+
+def rung_lower(*, comparison: Comparison, rung: int | None, actor: Any, reason: str) -> Comparison:
+    """An editor lowers the wording (or restores the system's with ``None``); raising is refused."""
+    try:
+        ladder.check_lowering(comparison.system_rung, rung)
+    except ladder.LoweringRefused as exc:
+        raise ComparisonError(str(exc)) from exc
+    if rung is not None and not reason.strip():
+        raise ComparisonError(_("Say why the wording is lowered."))
+    comparison.editor_rung = rung
+    comparison.editor_rung_reason = reason.strip() if rung is not None else ""
+    comparison.save(update_fields=["editor_rung", "editor_rung_reason"])
+    return comparison
