@@ -90,7 +90,10 @@ def test_pat_fills_a_disclosure_section_by_section_in_place(
     assert page.locator("html").get_attribute("lang") == "fr"
     assert_accessible(page)
     page.goto(f"{live_server.url}/fr/disclosures/{draft.pk}/")
-    expect(page.get_by_text("Films, Télévision").first).to_be_visible()
+    expect(page.get_by_text("plus de 10 000 milliards de jetons")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="2.3 Données collectées par robot d’indexation")
+    ).to_be_visible()
     assert_accessible(page)
     page.close()
 
