@@ -24,7 +24,14 @@ from django.utils.translation import gettext_lazy as _
 
 from app.catalog.choices import EntityKind
 from app.catalog.models import Claim, Entity
-from app.graph.models import DatasetMember, ImportStatus, MemberKind, Relation, RelationKind
+from app.graph.models import (
+    DatasetMember,
+    DatasetVersion,
+    ImportStatus,
+    MemberKind,
+    Relation,
+    RelationKind,
+)
 from app.graph.paths import Path, paths_from
 from app.graph.visibility import public_claims, public_evidence
 from app.lib.keys import isbn13, site_of, url_key, youtube_channel, youtube_video_id
@@ -186,7 +193,12 @@ _MEMBER_FIELDS = ("kind", "key", "title", "author", "channel_id", "host", "capti
 
 
 def _done_members() -> Any:
-    return DatasetMember.objects.filter(version__status=ImportStatus.DONE).values_list(
+    # Imported versions are few: a literal list keeps the planner from nesting the
+    # member index scan inside a loop over versions (seen on 2M rows: 12 scans, 48 s).
+    done = list(
+        DatasetVersion.objects.filter(status=ImportStatus.DONE).values_list("id", flat=True)
+    )
+    return DatasetMember.objects.filter(version_id__in=done).values_list(
         *_MEMBER_FIELDS, "version__number", "version__label", "version__dataset_id"
     )
 
@@ -284,8 +296,6 @@ def _model_paths(
 
 
 def _versions(dataset_ids: set[int], numbers: dict[int, set[int]]) -> dict[int, list[VersionInfo]]:
-    from app.graph.models import DatasetVersion
-
     out: dict[int, list[VersionInfo]] = {}
     rows = DatasetVersion.objects.filter(
         dataset_id__in=dataset_ids, status=ImportStatus.DONE
