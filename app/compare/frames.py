@@ -16,6 +16,7 @@ a 720p source costs memory only for its small working copies.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -97,13 +98,13 @@ def sample(path: str, sampling: Sampling, *, width: int) -> Iterator[Frame]:
                     continue
                 t = float(frame.time)
                 keep = t >= next_grid - 1e-6
-                if keep:
-                    next_grid = t + 1.0 / sampling.fps
+                if keep:  # the next point of the grid, not t + step (which drifts)
+                    next_grid = _next_point(t, sampling.fps)
                 if sampling.keyframes and frame.key_frame:
                     keep = True
                 if _in_ranges(t, sampling.dense_ranges) and t >= next_dense - 1e-6:
                     keep = True
-                    next_dense = t + 1.0 / sampling.dense_fps
+                    next_dense = _next_point(t, sampling.dense_fps)
                 if sampling.scene_cuts:
                     thumb = _thumb(frame)
                     if (
@@ -118,6 +119,11 @@ def sample(path: str, sampling: Sampling, *, width: int) -> Iterator[Frame]:
                     yield Frame(time=t, keyframe=bool(frame.key_frame), rgb=rgb, native_size=native)
         except av.FFmpegError as exc:
             raise VideoUnreadable(f"decoding failed: {exc}") from exc
+
+
+def _next_point(t: float, fps: float) -> float:
+    """The first point of the 1/fps grid after t: 25 fps sampled at 4 fps gives 4 a second."""
+    return (math.floor(t * fps + 1e-6) + 1) / fps
 
 
 def _in_ranges(t: float, ranges: Sequence[tuple[float, float]]) -> bool:
