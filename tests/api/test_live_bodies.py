@@ -59,12 +59,19 @@ def server(transactional_db: None) -> Iterator[tuple[str, int]]:
 
 
 def exchange(
-    address: tuple[str, int], head: bytes, body: bytes = b"", *, timeout: float = 30
+    address: tuple[str, int],
+    head: bytes,
+    body: bytes = b"",
+    *,
+    timeout: float = 30,
+    half_close: bool = False,
 ) -> tuple[int, dict[str, str], bytes]:
     """Send the request line and headers (without the blank line), then ``body``; keep our
     side open, read the whole answer."""
     with socket.create_connection(address, timeout=timeout) as sock:
         sock.sendall(head + b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n" + body)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
         data = b""
         while True:
             chunk = sock.recv(65536)
@@ -154,3 +161,21 @@ def test_a_body_shorter_than_its_content_length_is_a_quick_400(
     # in the probe). Printed, not asserted: tests never assert on wall-clock time.
     print(f"{path}: answered 400 after {waited:.2f} s")
     assert status != 500
+
+
+def test_a_body_cut_short_by_the_client_closing_is_a_400_and_saves_nothing(
+    server, secret: str
+) -> None:
+    source = Source.objects.create(
+        url="https://news.example/s", normalized_url="https://news.example/s"
+    )
+    head = (
+        b"POST /api/v1/sources/" + str(source.pk).encode() + b"/uploads?filename=a.png HTTP/1.1\r\n"
+        b"Content-Type: image/png\r\nContent-Length: 5000\r\n"
+        b"Authorization: Bearer " + secret.encode() + b"\r\n"
+    )
+    png_start = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    status, _headers, body = exchange(server, head, png_start, timeout=20, half_close=True)
+    assert status == 400, body[:300]
+    assert b"of the 5000 bytes its Content-Length announced" in body
+    assert not source.captures.exists()  # a truncated file is never kept as the upload
