@@ -190,6 +190,10 @@ def import_all(total: int, env: dict[str, str], workdir: Path) -> list[dict[str,
 
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
+    # Production settings for the in-process requests (the lookup is never cached anyway).
+    os.environ.update(DEBUG="0", SECRET_KEY="bench-" + "x" * 60, ALLOWED_HOSTS="testserver",
+                      SITE_URL="https://bench.invalid", SECURE_SSL_REDIRECT="0",
+                      RATELIMIT_ENABLE="0")  # fmt: skip
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -355,13 +359,20 @@ def fixed_rate(port: int, paths: list[str], rate: float, duration: int) -> dict[
             "errors": errors[0]}  # fmt: skip
 
 
-def measure(exact: list[str], fuzzy: list[str], duration: int) -> None:
+def collect_static() -> Path:
+    """Production settings serve hashed static names: collect them once for this run."""
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 60,
            "ALLOWED_HOSTS": "127.0.0.1", "SITE_URL": "https://bench.invalid",
            "STATIC_ROOT": str(static_root), "DATABASE_URL": DB_URL}  # fmt: skip
     subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
                    env=env, check=True)  # fmt: skip
+    os.environ["STATIC_ROOT"] = str(static_root)
+    return static_root
+
+
+def measure(exact: list[str], fuzzy: list[str], duration: int) -> None:
+    static_root = Path(os.environ.get("STATIC_ROOT") or collect_static())
     runs = [
         ("trivial view /healthz", ["/healthz"], 100),
         ("exact, page /lookup/", [f"/lookup/?{q}" for q in exact], 100),
@@ -412,6 +423,30 @@ def sqlite(total: int, workdir: Path) -> None:
             f"over {len(times)} lookups")  # fmt: skip
 
 
+def cpu_per_request(exact: list[str], fuzzy: list[str]) -> None:
+    """CPU time of this Django process per uncached request (PostgreSQL's time not included):
+    less disturbed by the other load on a shared machine than latency."""
+    from django.test import Client
+
+    client = Client()
+    log("\n  CPU per request in one process (median of the runs; PostgreSQL's time excluded):")
+    for label, paths in (("trivial view /healthz", ["/healthz"] * 40),
+                         ("exact, page /lookup/", [f"/lookup/?{q}" for q in exact[:40]]),
+                         ("exact, API", [f"/api/v1/lookup?{q}" for q in exact[:40]]),
+                         ("fuzzy, page /lookup/", [f"/lookup/?{q}" for q in fuzzy[:20]]),
+                         ("fuzzy, API", [f"/api/v1/lookup?{q}" for q in fuzzy[:20]])):  # fmt: skip
+        cpu, wall = [], []
+        for path in paths:
+            c0, w0 = time.process_time(), time.perf_counter()
+            assert client.get(path).status_code == 200, path
+            cpu.append((time.process_time() - c0) * 1000)
+            wall.append((time.perf_counter() - w0) * 1000)
+        log(
+            f"  {label:24} CPU {statistics.median(cpu):6.1f} ms   wall median "
+            f"{statistics.median(wall):7.1f} ms, max {max(wall):7.1f} ms   (load {load()})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -437,6 +472,7 @@ def main() -> None:
         seconds = sum(r["import_s"] for r in results)
         log(f"  total {rows:,} rows in {seconds:.0f} s: {rows / seconds:,.0f} rows/s; "
             f"largest peak RSS {max(r['peak_rss_MB'] for r in results)} MB")  # fmt: skip
+    collect_static()
     setup_django(DB_URL)
     publish_relations()
     from django.db import connection
@@ -447,6 +483,7 @@ def main() -> None:
         log(f"\n  graph_datasetmember holds {cursor.fetchone()[0]:,} rows")
     exact, fuzzy = sample_queries(args.rows)
     explain(exact, fuzzy)
+    cpu_per_request(exact, fuzzy)
     connection.close()
     measure(exact, fuzzy, args.duration)
     log(f"\nload average at the end {load()}")
