@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/archive.py [--pages 300] [--threads 50]
         [--browser-pages 60] [--browser-threads 4] [--delay 0.5] [--no-wget]
+        [--skip signals,wacz]
 
 A local server answers every request (pages and their images) after
 ``--delay`` seconds, like a distant site. Pages are realistic articles of
@@ -424,6 +425,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-wget", action="store_true")
     parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated optional steps to turn off, to compare: signals, wacz",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL", ""),
         help="a PostgreSQL server to create a scratch database on (default: $DATABASE_URL); "
@@ -450,6 +456,10 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
     server = SlowServer(pages, args.delay)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.ARCHIVE_ALLOW_HOSTS = [f"127.0.0.1:{server.server_address[1]}"]
+    skipped = {name.strip() for name in args.skip.split(",") if name.strip()}
+    settings.ARCHIVE_SIGNALS_STEP = "signals" not in skipped
+    settings.ARCHIVE_WACZ_STEP = "wacz" not in skipped
+    print(f"optional steps off: {', '.join(sorted(skipped)) or 'none'}")
     urls = [server.url(path) for path in pages]
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(

@@ -41,7 +41,7 @@ def test_the_archive_command_prints_the_capture_as_json_and_exits_0(site):
     assert data["status"] == "succeeded"
     assert data["url"] == site.url_for("/article.html")
     names = [s["name"] for s in data["steps"]]
-    assert names == ["fetch", "signals", "extract", "browser", "manifest"]
+    assert names == ["fetch", "signals", "extract", "browser", "wacz", "manifest"]
     assert data["steps"][3]["status"] == "skipped"
     by_name = {a["name"]: a for a in data["artifacts"]}
     assert by_name["manifest.json"]["sha256"] == data["manifest_sha256"]

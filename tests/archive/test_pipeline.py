@@ -33,8 +33,9 @@ from tests.lib.servers import endless, redirect, respond, trickle
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_browser", "archive_storage")]
 
 WARCIO = Path(sys.executable).parent / "warcio"
-# The signals step's files (the local site has no robots.txt, tdmrep.json or ai.txt).
-SIGNALS = {"signals-headers.json", "signals.json"}
+# The signals step's files (the local site has no robots.txt, tdmrep.json or ai.txt)
+# and the WACZ made from the WARCs.
+SIGNALS = {"signals-headers.json", "signals.json", "page.wacz"}
 
 
 def read(artifact: Artifact) -> bytes:
@@ -157,6 +158,7 @@ def test_it_stores_a_pdf_as_itself_with_its_text(site, archive, site_dir):
         "fetch": "succeeded",
         "signals": "succeeded",
         "document": "succeeded",
+        "wacz": "succeeded",
         "manifest": "succeeded",
     }
 

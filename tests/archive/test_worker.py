@@ -82,7 +82,7 @@ def test_a_capture_whose_worker_is_killed_finishes_after_the_sweep_with_each_fil
     assert names and set(names.values()) == {1}
     assert set(names) == {
         "page.warc.gz", "page.html", "text.txt", "metadata.json", "manifest.json",
-        "signals-headers.json", "signals.json",
+        "signals-headers.json", "signals.json", "page.wacz",
     }  # fmt: skip
     assert [e["outcome"] for e in done.attempt_log] == ["lost", "succeeded"]
 

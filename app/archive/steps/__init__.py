@@ -115,3 +115,8 @@ register(_MEDIA, before="document")
 from app.archive.steps.consent import STEP as _SIGNALS  # noqa: E402
 
 register(_SIGNALS, before="extract")
+
+# WACZ (issue 14): the WARCs packaged for other archives, listed in the manifest.
+from app.archive.steps.wacz import STEP as _WACZ  # noqa: E402
+
+register(_WACZ, before="manifest")
