@@ -13,7 +13,9 @@ from app.catalog.models import Claim, Source
 from tests.factories import ClaimFactory
 from tests.public.world import archived_evidence, make_world
 
-pytestmark = pytest.mark.django_db
+# Real commits: the cache version is bumped after commit (app/public/signals.py), which a
+# test wrapped in one transaction would never reach.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_an_edited_claim_is_shown_at_once_not_from_the_cache(client):
@@ -120,3 +122,22 @@ def test_the_memoized_facets_of_the_whole_list_are_kept_per_language(client, set
     assert "Refuted" in client.get("/claims/").content.decode()
     page = client.get("/fr/claims/").content.decode()
     assert "Réfutée" in page and "Refuted" not in page
+
+
+def test_the_version_is_bumped_after_commit_and_not_on_rollback():
+    from django.db import transaction
+
+    from app.public.cache import current_version
+
+    claim = ClaimFactory(slug="c")
+    before = current_version()
+    with transaction.atomic():
+        Claim.objects.get(pk=claim.pk).save()
+        Claim.objects.get(pk=claim.pk).save()
+        assert current_version() == before  # not before the commit: readers see the old page
+    after = current_version()
+    assert after != before
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Claim.objects.get(pk=claim.pk).save()
+        raise RuntimeError("rolled back")
+    assert current_version() == after
