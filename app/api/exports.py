@@ -18,19 +18,18 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from app.api.serializers import iso, seconds
 from app.api.views import error, read_only
 from app.archive.models import WITH_FILES, Capture
-from app.catalog.choices import PublicationState
-from app.catalog.models import Claim, Entity, Evidence, Source
+from app.catalog.access import public_claims, public_evidence
+from app.catalog.models import Entity, Source
 from app.lib.csvsafe import csv_lines
 from app.public.render import absolute
 
 CHUNK = 2000
-PUBLISHED = PublicationState.PUBLISHED
 
 
 def _claims() -> Iterator[dict[str, Any]]:
     names = Entity.objects.only("slug").order_by("slug")
     claims = (
-        Claim.objects.published()
+        public_claims()
         .order_by("pk")
         .prefetch_related(
             Prefetch("models_named", queryset=names), Prefetch("content_named", queryset=names)
@@ -56,8 +55,7 @@ def _claims() -> Iterator[dict[str, Any]]:
 
 def _evidence() -> Iterator[dict[str, Any]]:
     rows: QuerySet[Any] = (
-        Evidence.objects.published()
-        .filter(claim__state=PUBLISHED)
+        public_evidence()
         .order_by("pk")
         .values_list(
             "pk",
@@ -98,7 +96,7 @@ def _evidence() -> Iterator[dict[str, Any]]:
 
 
 def _sources() -> Iterator[dict[str, Any]]:
-    cited = Evidence.objects.published().filter(claim__state=PUBLISHED).values("source_id")
+    cited = public_evidence().values("source_id")
     latest = Capture.objects.filter(source=OuterRef("pk"), status__in=WITH_FILES).order_by(
         "-created_at", "-id"
     )
