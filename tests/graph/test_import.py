@@ -224,3 +224,16 @@ def test_the_command_creates_the_dataset_and_imports(db: None, tmp_path: Path) -
         call_command("import_dataset_index", "common-pages", str(path), verbosity=0)
     with pytest.raises(CommandError, match="No entity"):
         call_command("import_dataset_index", "nope", str(path), verbosity=0)
+
+
+def test_a_version_left_queued_is_resumed_from_the_command_line(db: None, tmp_path: Path) -> None:
+    entity = EntityFactory(kind=EntityKind.DATASET, name="Books3", slug="books3")
+    path = tmp_path / "books.csv"
+    path.write_bytes(BOOKS)
+    new = version_create(dataset=dataset_for(entity), path=path, file_name="books.csv",
+                         source_url="https://data.example/b", actor=nobody)  # fmt: skip
+    out = io.StringIO()
+    call_command("import_dataset_index", resume=new.version.pk, stdout=out)
+    assert "v1: 3 rows imported, 0 rejected" in out.getvalue()
+    with pytest.raises(CommandError, match="No queued version"):
+        call_command("import_dataset_index", resume=new.version.pk)

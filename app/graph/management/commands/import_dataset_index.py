@@ -28,8 +28,15 @@ class Command(BaseCommand):
     help = "Archive a dataset index file (CSV, JSONL, Parquet) and import it as a new version."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("dataset", help="slug of the dataset entity")
-        parser.add_argument("file", help="path of the index file")
+        parser.add_argument("dataset", nargs="?", help="slug of the dataset entity")
+        parser.add_argument("file", nargs="?", help="path of the index file")
+        parser.add_argument(
+            "--resume",
+            type=int,
+            metavar="VERSION_ID",
+            default=0,
+            help="import a version left queued (its worker was never rung)",
+        )
         parser.add_argument("--format", choices=FileFormat.values, default="")
         parser.add_argument(
             "--kind",
@@ -47,6 +54,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["resume"]:
+            if not version_claim(options["resume"]):
+                raise CommandError("No queued version with that id.")
+            version = DatasetVersion.objects.select_related("artifact").get(pk=options["resume"])
+            outcome = run_import(version)
+            self.stdout.write(f"v{version.number}: {outcome.rows} rows imported, "
+                              f"{outcome.rejected} rejected")  # fmt: skip
+            return
+        if not options["dataset"] or not options["file"]:
+            raise CommandError("Give a dataset slug and a file (or --resume VERSION_ID).")
         entity = Entity.objects.filter(slug=options["dataset"]).first()
         if entity is None and options["create"]:
             nobody: Any = None  # the command line has no user
