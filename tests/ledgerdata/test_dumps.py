@@ -220,6 +220,7 @@ def _populate(n: int) -> None:
 
 def _peak(n: int) -> int:
     _populate(n)
+    dumps.write_dump()  # warm up: imports, templates and caches are loaded once, not measured
     tracemalloc.start()
     try:
         dumps.write_dump()
