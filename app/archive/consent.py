@@ -59,6 +59,7 @@ SIGNAL_HEADERS = ("tdm-reservation", "tdm-policy", "content-usage", "x-robots-ta
 SIGNAL_META = ("tdm-reservation", "tdm-policy", "robots", "content-usage")
 AI_DIRECTIVES = ("noai", "noimageai")
 MAX_META_BYTES = 512 * 1024  # meta tags are in the head: read no further
+_BODY = re.compile(r"<body[\s>/]", re.IGNORECASE)
 
 
 # --- robots.txt ---------------------------------------------------------------
@@ -174,8 +175,10 @@ class _MetaReader(HTMLParser):
 def meta_signals(html: str) -> dict[str, list[str]]:
     """The signal meta tags of the head (each name's values, in order)."""
     reader = _MetaReader()
+    head = html[:MAX_META_BYTES]
+    body = _BODY.search(head)  # the parser stops at <body> anyway: do not feed the rest
     try:
-        reader.feed(html[:MAX_META_BYTES])
+        reader.feed(head[: body.end()] if body else head)
         reader.close()
     except Exception:  # html.parser on hostile markup: keep what was read
         reader.found.setdefault("_unparsed", ["the head could not be read to its end"])
