@@ -18,6 +18,7 @@ when ``robots.txt`` could not be read at all, and never ends the capture.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,11 +82,30 @@ def host_file(
 ) -> tuple[HostFile, bytes | None]:
     """Today's copy of one of the origin's files: from the cache, else fetched and cached.
 
-    Two captures racing on an uncached origin may both fetch; the first row
-    inserted wins and both use it. An ``unreachable`` row is retried after
-    ``UNREACHABLE_RETRY``.
+    Captures of one origin in one process wait for each other (a lock per
+    origin and file); captures in different processes racing on an uncached
+    origin may both fetch, the first row inserted wins and both use it. An
+    ``unreachable`` row is retried after ``UNREACHABLE_RETRY``.
     """
     now = now or timezone.now()
+    # One fetch per origin and file at a time in this process: the captures of a
+    # site that start together wait for the first one instead of all fetching.
+    with _lock_for(origin, name):
+        return _host_file(origin, name, now)
+
+
+_locks: dict[tuple[str, str], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(origin: str, name: str) -> threading.Lock:
+    with _locks_guard:
+        if len(_locks) > 10_000:
+            _locks.clear()
+        return _locks.setdefault((origin, name), threading.Lock())
+
+
+def _host_file(origin: str, name: str, now: datetime) -> tuple[HostFile, bytes | None]:
     day = now.astimezone(UTC).date()
     cached = HostFile.objects.filter(origin=origin, name=name, day=day).first()
     if cached is not None and (
