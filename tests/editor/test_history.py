@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from app.catalog import services
 from app.catalog.choices import PublicationState
 from app.catalog.models import Evidence
-from app.catalog import services
 from tests.factories import EntityFactory, ModelEntityFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from app.catalog.choices import PublicationState
-from app.catalog.models import Claim
-from app.catalog.models import AuditEntry
+from app.catalog.models import AuditEntry, Claim
 from app.moderation.models import Decision, Flag, ReviewLock, Suggestion
 from tests.factories import ClaimFactory, EntityFactory, EvidenceFactory
 from tests.moderation.conftest import logged_in

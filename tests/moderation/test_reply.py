@@ -10,8 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from app.archive.models import Capture
-from app.catalog.models import Evidence
-from app.catalog.models import AuditEntry
+from app.catalog.models import AuditEntry, Evidence
 from app.moderation.reply import reply_mark_overdue, reply_status
 from app.moderation.tasks import mark_no_response
 from tests.factories import ClaimFactory

@@ -8,9 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from app.archive.models import Capture
-from app.catalog.models import Claim, Evidence, Source
+from app.catalog.models import AuditEntry, Claim, Evidence, Source
 from app.moderation.intake import status_token
-from app.catalog.models import AuditEntry
 from app.moderation.models import Suggestion
 from tests.factories import ClaimFactory, SourceFactory
 from tests.moderation.conftest import filled_form_token, logged_in, reader_ip, suggestion_data

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.catalog.models import VerdictChange
+from app.catalog.models import AuditEntry, VerdictChange
 from app.catalog.services import verdict_set
-from app.catalog.models import AuditEntry
 from tests.factories import ClaimFactory
 from tests.moderation.conftest import logged_in
 
