@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from app.catalog.access import ANONYMOUS
 from app.catalog.choices import EntityKind
 from app.catalog.models import Claim, Entity
 from app.disclosures import access
@@ -29,6 +30,7 @@ from app.disclosures.models import (
     MarketPresence,
 )
 from app.disclosures.sections import SECTIONS, Section
+from app.lib.prepared import PreparedQuery
 
 # Worst first: a cell shows the strongest disagreement any claim found.
 RANK: dict[str, int] = {GapState.CONTRADICTS: 3, GapState.SILENT: 2, GapState.DECLARES: 1}
@@ -222,9 +224,7 @@ def _missing(user: Any, **where: Any) -> QuerySet[Any]:
     )
 
 
-def claim_fragment(user: Any, claim: Claim) -> Fragment:
-    """The gap entries, the models on the EU market with no summary and the cases of
-    a claim, in one query (a UNION of three)."""
+def _claim_union(user: Any, claim: Any) -> QuerySet[Any]:
     gap = (
         access.visible_gap(user)
         .filter(claim=claim)
@@ -238,7 +238,20 @@ def claim_fragment(user: Any, claim: Claim) -> Fragment:
         .order_by()
         .values_list(_text("case"), "title", "slug", _text(""), "status", _text(""))
     )
-    return _fragment(gap.union(missing, cases, all=True))
+    return gap.union(missing, cases, all=True)
+
+
+# The reader's claim page asks as the anonymous reader on every uncached render:
+# its SQL is compiled once (app/lib/prepared.py), like the page's own queries.
+_PUBLIC_CLAIM_UNION = PreparedQuery(lambda claim_id: _claim_union(ANONYMOUS, claim_id), 0)
+
+
+def claim_fragment(user: Any, claim: Claim) -> Fragment:
+    """The gap entries, the models on the EU market with no summary and the cases of
+    a claim, in one query (a UNION of three)."""
+    if not user.is_authenticated:
+        return _fragment(_PUBLIC_CLAIM_UNION(claim.pk))
+    return _fragment(_claim_union(user, claim))
 
 
 def model_fragment(user: Any, model: Entity) -> Fragment:

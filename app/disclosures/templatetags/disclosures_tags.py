@@ -21,8 +21,9 @@ def _user(context: Any) -> Any:
 
 @register.inclusion_tag("disclosures/_claim_gap.html", takes_context=True)
 def claim_disclosure_gap(context: Any, claim: Any) -> dict[str, Any]:
+    """The reader's claim page shows what every reader sees, whoever is signed in."""
     return {
-        "fragment": queries.claim_fragment(_user(context), claim),
+        "fragment": queries.claim_fragment(ANONYMOUS, claim),
         "link_name": "public:entity",
         "first_column": _("Model"),
         "caption": _("How each model's disclosure compares with this claim"),

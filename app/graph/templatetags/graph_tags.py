@@ -12,6 +12,7 @@ from app.catalog.models import Claim, Entity
 from app.graph.lookup import Link, entity_answer
 from app.graph.models import Relation
 from app.graph.visibility import public_evidence
+from app.lib.prepared import PreparedQuery
 
 register = template.Library()
 
@@ -81,9 +82,16 @@ def _layout(chain: list[Relation], index: int) -> Row:
     return Row(nodes, edges, nodes[-1].x + NODE_W + PAD, index)
 
 
+_HAS_RELATIONS = PreparedQuery(
+    lambda claim_id: Relation.objects.filter(claim_id=claim_id).values_list("id")[:1], 0
+)
+
+
 @register.inclusion_tag("graph/_chain.html")
 def claim_chain(claim: Claim) -> dict[str, Any]:
     """The claim's relations as a small SVG (work -> dataset -> model) and an HTML list."""
+    if not _HAS_RELATIONS(claim.pk):  # most claims: one precompiled query, no ORM work
+        return {"claim": claim, "rows": [], "relations": [], "evidence_count": 0}
     relations = list(
         claim.relations.select_related("upstream", "downstream", "dataset_version").order_by(
             "position", "id"
