@@ -15,7 +15,9 @@ Readers (and everyone else) see:
 - a claim when it is published;
 - an evidence item when it and its claim are published;
 - a source, and the archived files of its captures, when at least one
-  published evidence item of a published claim cites it.
+  published evidence item of a published claim cites it (or a published record
+  of another app that registers itself with `register_public_citer`: a
+  developer's disclosure, a court filing of a published case).
 
 Signed-in people also see their own drafts and submissions (and the sources
 they added or cite); editors and moderators see everything in the workspace.
@@ -26,6 +28,7 @@ item from which state to which) is in `app.catalog.publication`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -78,20 +81,32 @@ def public_evidence() -> QuerySet[Evidence]:
     return Evidence.objects.filter(PUBLIC_EVIDENCE)
 
 
-def cited_publicly(source_ref: Any = None) -> Exists:
-    """EXISTS(a public evidence item cites the source): ``source_ref`` defaults to
-    the outer row's primary key, for annotating or filtering sources."""
-    ref = OuterRef("pk") if source_ref is None else source_ref
-    return Exists(public_evidence().filter(source_id=ref))
+# Other apps' published records that cite sources (a developer's disclosure, a court
+# filing) make those sources public too. Each registers a function returning a
+# ``values("source_id")`` queryset built from its own records' public rule.
+_PUBLIC_CITERS: list[Callable[[], QuerySet[Any]]] = []
+
+
+def register_public_citer(source_ids: Callable[[], QuerySet[Any]]) -> None:
+    _PUBLIC_CITERS.append(source_ids)
+
+
+def public_source_filter() -> Q:
+    """Filter on sources (or ``source__`` lookups by ``outer``): cited by a public
+    evidence item, or by another app's public record."""
+    rule = Q(Exists(public_evidence().filter(source_id=OuterRef("pk"))))
+    for source_ids in _PUBLIC_CITERS:
+        rule |= Q(pk__in=source_ids())
+    return rule
 
 
 def public_sources() -> QuerySet[Source]:
     """Sources every reader may see (with their captures and archived files)."""
-    return Source.objects.filter(cited_publicly())
+    return Source.objects.filter(public_source_filter())
 
 
 def source_is_public(source_id: int) -> bool:
-    return public_evidence().filter(source_id=source_id).exists()
+    return public_sources().filter(pk=source_id).exists()
 
 
 # --- Roles ---------------------------------------------------------------------
@@ -226,7 +241,7 @@ def visible_sources(user: Any) -> QuerySet[Source]:
     if not _signed_in(user):
         return public_sources()
     cited = Exists(visible_evidence(user).filter(source_id=OuterRef("pk")))
-    return Source.objects.filter(cited_publicly() | Q(added_by=user) | cited)
+    return Source.objects.filter(public_source_filter() | Q(added_by=user) | cited)
 
 
 def can_see_source(user: Any, source: Source) -> bool:

@@ -73,3 +73,17 @@ def access_case(user: Any, slug: str, *, write: bool = False) -> Case:
     if write:
         require_editor(user)
     return case
+
+
+def disclosed_source_ids() -> QuerySet[Any]:
+    """Sources of published disclosures: their archived copies are public (registered
+    with the trust core, `app.catalog.access.register_public_citer`)."""
+    return visible_disclosures(access.ANONYMOUS).order_by().values("source_id")
+
+
+def filed_source_ids() -> QuerySet[Any]:
+    """Sources of the documents of published cases, likewise."""
+    from app.disclosures.models import CaseDocument
+
+    cases = visible_cases(access.ANONYMOUS).order_by().values("pk")
+    return CaseDocument.objects.filter(case__in=cases).order_by().values("source_id")

@@ -8,7 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from app.catalog import access as catalog_access
 from app.disclosures import models as m
+from app.disclosures.access import disclosed_source_ids, filed_source_ids
 from app.disclosures.publishing import register
 
 WATCHED = (
@@ -37,3 +39,5 @@ def connect() -> None:
 
 register()
 connect()
+catalog_access.register_public_citer(disclosed_source_ids)
+catalog_access.register_public_citer(filed_source_ids)

@@ -143,3 +143,14 @@ def test_an_editor_builds_a_case_without_javascript(world, pat, client):
     client.post(url, {"action": "submit"})
     case.refresh_from_db()
     assert case.state == PublicationState.PUBLISHED
+
+
+def test_a_published_cases_documents_have_public_archived_copies(case, client, bob):
+    document = case.documents.get(docket_entry="1")
+    page = f"/sources/{document.source_id}/"
+    assert client.get(page).status_code == 200
+    assert page.encode() in client.get("/cases/streamers-v-frontier/").content
+    publication.publication_set(
+        case, PublicationState.WITHDRAWN, actor=bob, reason="Filed under the wrong court."
+    )
+    assert client.get(page).status_code == 404

@@ -109,3 +109,17 @@ def test_the_public_page_shows_sections_structured_fields_and_escapes(world, pat
     assert page.count("Nothing stated.") == len(EU_SECTIONS) - 2
     french = client.get(f"/fr{item.get_absolute_url()}").content.decode()
     assert "Jeux vidéo" in french
+
+
+def test_a_published_disclosures_archived_source_is_public_and_a_pending_ones_is_not(
+    world, alice, bob, client
+):
+    """The trust core's source rule, extended by the disclosures app (register_public_citer)."""
+    item = make(world[1], alice)
+    source_page = f"/sources/{item.source_id}/"
+    assert client.get(source_page).status_code == 404
+    assert client.get(f"/api/v1/sources/{item.source_id}").status_code == 404
+    publication.publication_set(item, PublicationState.PUBLISHED, actor=bob)
+    assert client.get(source_page).status_code == 200
+    assert client.get(f"/api/v1/sources/{item.source_id}").status_code == 200
+    assert source_page.encode() in client.get(item.get_absolute_url()).content
