@@ -29,7 +29,7 @@ from django.utils.translation import get_language
 
 from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.catalog import access
-from app.catalog.access import public_claims, public_evidence
+from app.catalog.access import public_claims, public_evidence, public_sources
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import Claim, Entity, Tag, VerdictChange
 from app.lib.prepared import PreparedQuery
@@ -334,9 +334,9 @@ def site_counts() -> dict[str, int]:
 
 def _count_ledger() -> dict[str, int]:
     counts = {"claims": public_claims().count()}
-    # Published evidence of unpublished claims is rare enough not to join for it.
     counts["evidence"] = public_evidence().count()
-    archived = Capture.objects.filter(status__in=WITH_FILES)
+    # Archived sources a reader can open: a draft's sources are not counted.
+    archived = Capture.objects.filter(status__in=WITH_FILES, source__in=public_sources())
     counts["sources"] = archived.values("source_id").distinct().count()
     return counts
 

@@ -149,12 +149,15 @@ def test_moderation_story(browser, live_server, bob, settings):
     assert reason == "Spam or abuse: Advertising, not a claim about training data."
     shot(reader, "08-status-link")
 
-    # Every action of the story is in the audit log, once.
+    # Every action of the story is in the audit log, once; accepting a suggestion
+    # publishes its claim and evidence through the one publication action, audited each.
     actions = list(
         AuditEntry.objects.filter(actor_name="bob").order_by("id").values_list("action", flat=True)
     )
     assert actions == [
         "queue.take",
+        "claim.publish",
+        "evidence.publish",
         "suggestion.publish",
         "suggestion.reject",
         "verdict.change",

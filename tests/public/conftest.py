@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -21,5 +22,7 @@ def fresh_page_cache() -> Iterator[None]:
 
 
 @pytest.fixture
-def demo(db: None) -> None:
-    call_command("seed_demo")
+def demo(db: None, django_capture_on_commit_callbacks: Any) -> None:
+    # Search indexing of the finished captures runs after commit, as in production.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")

@@ -72,7 +72,7 @@ def test_an_item_shows_its_kind_source_archived_copy_and_report_link() -> None:
     links = [attrs["href"] for tag, attrs in parsed.tags if tag == "a"]
     assert links == [source.url, f"/sources/{source.pk}/", f"/suggest/report/evidence/{item.pk}/"]
     text = " ".join("".join(parsed.text).split())
-    assert "Document or filing: " in text
+    assert "Other document: " in text
     assert "Example Times, The story" in text
     assert "manifest SHA-256 abababababababab…" in text
     assert "not archived yet" not in text

@@ -39,6 +39,9 @@ def test_a_claim_page_carries_a_claim_review_that_parses(client, demo):
         "bestRating": 5,
         "worstRating": 1,
         "alternateName": "Unverified",
+        "ratingExplanation": (
+            "Logged as unverified: consistent reports, no confirmation from the developer."
+        ),
     }
     item = review["itemReviewed"]
     assert item["@type"] == "Claim"
