@@ -21,8 +21,8 @@ from app.catalog.choices import (
     Strength,
     Verdict,
 )
-from app.graph import openapi as graph_openapi
 from app.disclosures import openapi as disclosures_openapi
+from app.graph import openapi as graph_openapi
 
 
 def _enum(choices: Any) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from app.archive.models import CaptureStatus, ErrorClass
 from app.catalog.choices import EntityKind
-from app.lib.timecodes import format_timecode
 from app.lib.markdown import render_markdown
+from app.lib.timecodes import format_timecode
 
 register = template.Library()
 
