@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 
 from app.catalog.choices import Strength, Verdict
 from app.catalog.models import Claim, Entity
@@ -87,11 +88,12 @@ _HAS_RELATIONS = PreparedQuery(
 )
 
 
-@register.inclusion_tag("graph/_chain.html")
-def claim_chain(claim: Claim) -> dict[str, Any]:
-    """The claim's relations as a small SVG (work -> dataset -> model) and an HTML list."""
-    if not _HAS_RELATIONS(claim.pk):  # most claims: one precompiled query, no ORM work
-        return {"claim": claim, "rows": [], "relations": [], "evidence_count": 0}
+@register.simple_tag
+def claim_chain(claim: Claim) -> str:
+    """The claim's relations as a small SVG (work -> dataset -> model) and an HTML list;
+    nothing at all (one precompiled query, no template) for a claim without relations."""
+    if not _HAS_RELATIONS(claim.pk):
+        return ""
     relations = list(
         claim.relations.select_related("upstream", "downstream", "dataset_version").order_by(
             "position", "id"
@@ -99,8 +101,9 @@ def claim_chain(claim: Claim) -> dict[str, Any]:
     )
     count = public_evidence().filter(claim=claim).count() if relations else 0
     rows = [_layout(chain, i) for i, chain in enumerate(_rows(relations))]
-    return {"claim": claim, "rows": rows, "relations": relations, "evidence_count": count,
-            "node_w": NODE_W, "node_h": NODE_H}  # fmt: skip
+    return render_to_string("graph/_chain.html", {
+        "claim": claim, "rows": rows, "relations": relations, "evidence_count": count,
+        "node_w": NODE_W, "node_h": NODE_H})  # fmt: skip
 
 
 @register.inclusion_tag("graph/_entity_lookup.html")
