@@ -31,6 +31,7 @@ SEES_DRAFTS = {"carol", "alice", "bob"}
 # user     - archived copies: published, or to those who may see the draft;
 # work     - the workspace: signed-in people with a role, drafts to those who may;
 # edit     - the workspace's forms: see above, and 403 for those who may not change it;
+# editors  - pages for editors and moderators only (403 for contributors, whatever the claim);
 # moderate - the moderation pages: moderators only.
 CLASSIFIED: dict[str, tuple[str, str]] = {
     "public:claim": ("public", "claim"),
@@ -51,7 +52,7 @@ CLASSIFIED: dict[str, tuple[str, str]] = {
     "editor:source_card": ("work", "source"),
     "editor:claim_edit": ("edit", "claim"),
     "editor:evidence_edit": ("edit", "evidence"),
-    "disclosures:claim_gap": ("edit", "claim"),
+    "disclosures:claim_gap": ("editors", "claim"),
     "moderation:claim": ("moderate", "claim_pk"),
     "moderation:review": ("moderate", "review"),
 }
@@ -205,6 +206,8 @@ def _expected(family: str, person: str, state: str) -> set[int]:
         return {302}  # to the log-in page
     if family == "moderate":
         return {200} if person == "bob" else {403}
+    if family == "editors":
+        return {200} if person in ("alice", "bob") else {403}
     if family == "work":
         return {200} if published or person in SEES_DRAFTS else {404}
     # edit: editors and moderators always; the author only while it is a draft
