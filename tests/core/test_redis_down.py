@@ -32,6 +32,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from kombu import pools as kombu_pools
 
 from app.accounts.models import User
 from app.accounts.services import token_create
@@ -65,6 +66,9 @@ def use_broker(url: str, options: dict[str, Any]) -> None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu keeps producer pools in a global registry keyed by the connection: the one
+    # closed above would be found again for the same address (Acquire on closed pool).
+    kombu_pools.reset()
     celery_app.conf.broker_url = url
     celery_app.conf.broker_transport_options = options
 
@@ -75,6 +79,8 @@ def dead_redis(settings: Any) -> Iterator[str]:
     if not shutil.which("redis-server"):
         require_service("the redis-server binary", False)
     url = f"redis://127.0.0.1:{free_port()}/1"
+    # Saved before the settings change: Celery's configuration reads Django's settings.
+    saved = (celery_app.conf.broker_url, dict(celery_app.conf.broker_transport_options or {}))
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -85,7 +91,6 @@ def dead_redis(settings: Any) -> Iterator[str]:
     }
     settings.REDIS_URL = settings.CELERY_BROKER_URL = url
     settings.CACHE_PAGE_SECONDS = 300
-    saved = (celery_app.conf.broker_url, dict(celery_app.conf.broker_transport_options or {}))
     use_broker(url, {"visibility_timeout": 7200, "socket_connect_timeout": 1, "socket_timeout": 5})
     yield url
     use_broker(*saved)
