@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -284,7 +285,7 @@ def _member_hash(archive: zipfile.ZipFile, name: str) -> tuple[str, int] | str:
             return sha256_stream(handle)
     except KeyError:
         return "missing from the package"
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a bad CRC lands here
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # a bad CRC lands here
         return f"unreadable: {exc}"
 
 
@@ -389,4 +390,10 @@ def verify_package(path: str | Path) -> list[Problem]:
             for t in manifest.get("timestamps") or []
             if isinstance(t, dict)
         }
-        return [*_file_problems(archive, files), *_capture_problems(archive, captures, roots)]
+        problems = _file_problems(archive, files)
+        try:
+            problems.extend(_capture_problems(archive, captures, roots))
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            # A damaged member (already named above) stops the captures' deeper checks.
+            problems.append(Problem(None, str(path), f"captures not checked further: {exc}"))
+        return problems
