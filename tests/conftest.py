@@ -64,6 +64,21 @@ def django_db_modify_db_settings() -> None:
         db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{suffix}"
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the site's default language.
+
+    Django's LocaleMiddleware activates a request's language in the test's own thread and
+    never deactivates it, so one `/fr/` request would otherwise leave French on for every
+    later test that reads a translated string outside a request.
+    """
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 def require_service(name: str, available: bool) -> None:
     if available:
         return
