@@ -16,7 +16,6 @@ from celery.signals import worker_init, worker_process_shutdown
 from django.conf import settings
 
 from app.archive.browser import BrowserProvider
-from app.archive.models import WITH_FILES
 
 # fetch + extract + browser + media + document + manifest, each bounded, plus slack.
 SOFT_TIME_LIMIT = int(
@@ -66,10 +65,10 @@ def _run(capture_id: int, *, media: bool) -> None:
         ring(capture_id, media=True)
     elif outcome.retry_in is not None and outcome.retry_in <= RING_COUNTDOWN_MAX:
         ring(capture_id, countdown=outcome.retry_in, media=media)
-    elif outcome.ran and outcome.status in WITH_FILES:
-        from app.archive.timestamps import ring_stamp
+    elif outcome.ran:
+        from app.archive.timestamps import stamp_after_capture
 
-        ring_stamp(capture_id)
+        stamp_after_capture(capture_id, outcome.status)
 
 
 @shared_task(

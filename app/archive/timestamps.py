@@ -45,7 +45,7 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
-from app.archive.models import Artifact, ArtifactKind, Capture
+from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.archive.serializers import iso_utc
 from app.archive.storage import insert_artifact, open_artifact, put_file
 from app.lib.http import Deadline, FetchError, PinnedTransport
@@ -340,6 +340,24 @@ def tokens_of(capture: Capture) -> list[Artifact]:
 
 class StampIncomplete(Exception):
     """Some authority did not answer with a good token (the task retries with backoff)."""
+
+
+def stamp_after_capture(
+    capture_id: int, status: str, *, foreground: bool = False
+) -> StampOutcome | None:
+    """What follows every capture that ended with files, from the worker and from
+    ``manage.py archive`` alike: its manifest is stamped by every configured authority.
+
+    The worker rings the ``archive.stamp`` task (retries with backoff); the command,
+    which needs no broker, stamps in the foreground and returns the outcome (None
+    when nothing was asked: no files, or ``TSA_URLS`` empty).
+    """
+    if status not in WITH_FILES or not tsa_urls():
+        return None
+    if foreground:
+        return stamp_capture(capture_id)
+    ring_stamp(capture_id)
+    return None
 
 
 def ring_stamp(capture_id: int) -> None:

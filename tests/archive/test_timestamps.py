@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import zipfile
 from collections.abc import Iterator
@@ -14,12 +15,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from app.archive import timestamps
-from app.archive.models import ArtifactKind, CaptureStatus
+from app.archive.models import ArtifactKind, Capture, CaptureStatus
 from app.archive.package import package_plan, stream_package, verify_package
 from app.archive.verify import verify_capture
 from app.catalog.choices import PublicationState
+from app.catalog.services import source_add
 from tests.archive.test_package import one_byte_changed
 from tests.archive.tsa import Authority, make_authority, serve_authority
+from tests.conftest import wait_for
 from tests.factories import EvidenceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_browser")]
@@ -151,6 +154,58 @@ def test_the_stamp_task_runs_the_same_code(
     capture, _ = archive(site.url_for("/article.html"))
     stamp.apply(args=(capture.pk,)).get()
     assert len(timestamps.tokens_of(capture)) == 2
+
+
+def test_manage_py_archive_stamps_its_capture_like_the_worker(
+    site: Any, authorities: list[Authority], capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("archive", site.url_for("/article.html"))
+    printed = json.loads(capsys.readouterr().out)
+
+    capture = Capture.objects.get(pk=printed["capture_id"])
+    tokens = timestamps.tokens_of(capture)
+    assert sorted(t.metadata["tsa_url"] for t in tokens) == sorted(a.url for a in authorities)
+    assert all(t.metadata["manifest_sha256"] == capture.manifest_sha256 for t in tokens)
+    # The printed capture already lists the tokens, and they verify.
+    printed_names = {a["name"] for a in printed["artifacts"]}
+    assert {t.name for t in tokens} <= printed_names
+    assert verify_capture(capture) == []
+
+
+def test_manage_py_archive_reports_an_authority_that_fails_and_still_succeeds(
+    site: Any, authorities: list[Authority], settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.TSA_URLS = f"{authorities[0].url},{site.url_for('/no-tsa-here')}"
+    call_command("archive", site.url_for("/article.html"))
+    out, err = capsys.readouterr()
+
+    capture = Capture.objects.get(pk=json.loads(out)["capture_id"])
+    assert capture.status == CaptureStatus.SUCCEEDED
+    assert [t.metadata["tsa_url"] for t in timestamps.tokens_of(capture)] == [authorities[0].url]
+    assert f"no timestamp from {site.url_for('/no-tsa-here')}: " in err
+    assert "HTTP 404" in err
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_stamps_every_capture_it_archives(
+    site: Any, authorities: list[Authority], start_worker: Any, settings: Any
+) -> None:
+    start_worker(
+        extra_env={
+            "TSA_URLS": settings.TSA_URLS,
+            "TSA_CA_FILE": settings.TSA_CA_FILE,
+            "ARCHIVE_BROWSER_STEP": "0",
+        }
+    )
+    source = source_add(url=site.url_for("/article.html")).source
+    capture = source.captures.get()
+
+    tokens = wait_for(lambda: len(timestamps.tokens_of(capture)) == 2 and capture, timeout=120)
+    capture.refresh_from_db()
+    assert capture.status == CaptureStatus.SUCCEEDED
+    assert verify_capture(capture) == []
+    assert tokens
 
 
 def test_a_package_verifies_offline_and_fails_on_any_changed_byte(

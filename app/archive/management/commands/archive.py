@@ -2,7 +2,10 @@
 
 A stable contract (DESIGN.md): exit 0 when the capture succeeded or was
 partly archived, 1 when it failed (the error class is in the JSON and on
-stderr), 2 for an address that is not http(s). No broker is needed.
+stderr), 2 for an address that is not http(s). No broker is needed. A capture with
+files is timestamped here and now, by the same code as the worker's
+(``stamp_after_capture``); an authority that fails is reported on stderr and
+does not change the exit code (``manage.py stamp`` fills the gap later).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from app.archive.serializers import (
     capture_to_dict,
 )
 from app.archive.services import request_capture
+from app.archive.timestamps import stamp_after_capture
 from app.catalog.services import source_get_or_create
 from app.lib.urls import InvalidURL
 
@@ -58,6 +62,10 @@ class Command(BaseCommand):
         while outcome.retry_in is not None:
             time.sleep(outcome.retry_in)
             outcome = run_capture_by_id(capture.pk, attempts=attempts)
+        # The same stamping as the worker's, in the foreground (no broker here).
+        stamped = stamp_after_capture(capture.pk, outcome.status, foreground=True)
+        for url, error in (stamped.failed if stamped else {}).items():
+            self.stderr.write(f"no timestamp from {url}: {error} (manage.py stamp retries)")
         capture.refresh_from_db()
         self.stdout.write(json.dumps(capture_json(capture), indent=2, ensure_ascii=False))
         if capture.status not in WITH_FILES:
