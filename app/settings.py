@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "app.compare",
     "app.ledgerdata",
     "app.demo",
+    "app.dashboards",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -215,6 +216,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "right-of-reply-overdue": {"task": "moderation.mark_no_response", "schedule": 3600.0},
     "check-links": {"task": "monitor.check_due_sources", "schedule": 900.0},
     "wayback-witness": {"task": "monitor.wayback_witness", "schedule": 60.0},
+    # Comparison runs whose worker died (no heartbeat) are re-queued or failed (app/compare).
+    "sweep-comparisons": {"task": "compare.sweep", "schedule": 60.0},
     # The daily dumps (app/ledgerdata, docs/data.md), written at a quiet hour.
     "ledger-dumps": {"task": "ledgerdata.write_dumps", "schedule": crontab(hour=3, minute=17)},
 }

@@ -33,6 +33,7 @@ def store_file(
     data: bytes,
     media_type: str | None = None,
     how: str = "",
+    metadata: dict[str, Any] | None = None,
 ) -> ComparisonFile:
     """Hash and store one file; idempotent on (comparison, name) like ``store_artifact``."""
     existing = ComparisonFile.objects.filter(comparison=comparison, name=name).first()
@@ -52,6 +53,7 @@ def store_file(
                 sha256=sha,
                 media_type=media_type or guess_media_type(name),
                 how=how,
+                metadata=metadata or {},
             )
     except IntegrityError:
         return ComparisonFile.objects.get(comparison=comparison, name=name)
@@ -115,7 +117,8 @@ def build_manifest(comparison: Comparison) -> dict[str, Any]:
             "sha256": f.sha256,
             "how": f.how,
         }
-        for f in comparison.files.exclude(name=MANIFEST_NAME)
+        # Timestamp tokens sign the manifest, so they cannot be in it (app.compare.stamp).
+        for f in comparison.files.exclude(name=MANIFEST_NAME).exclude(kind="timestamp")
     ]
     return {
         "format": MANIFEST_VERSION,

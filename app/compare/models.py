@@ -93,6 +93,13 @@ class Comparison(models.Model):
     error_text = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Liveness of a run: the worker touches heartbeat_at while it analyses; the sweep
+    # (services.comparison_sweep) re-queues or fails a "running" row whose heartbeat went
+    # stale (a dead worker), and re-sends a queued one nobody took (a lost message).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    runs = models.PositiveSmallIntegerField(default=0, help_text="Runs started (claims).")
+    run_log = models.JSONField(default=list, blank=True)
     result = models.JSONField(default=dict, blank=True)
     system_rung = models.PositiveSmallIntegerField(choices=Rung.choices, default=Rung.NONE)
     editor_rung = models.PositiveSmallIntegerField(choices=Rung.choices, null=True, blank=True)
@@ -163,6 +170,7 @@ class ComparisonFile(models.Model):
     media_type = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64)
     how = models.CharField(max_length=300, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

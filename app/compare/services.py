@@ -14,12 +14,13 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from app.archive.models import Artifact
 from app.archive.storage import open_artifact
-from app.compare import analysis, files, ladder, render
+from app.compare import analysis, files, ladder, render, runs, stamp
 from app.compare.frames import VideoUnreadable
 from app.compare.models import (
     Comparison,
@@ -30,9 +31,8 @@ from app.compare.models import (
     Review,
     RunStatus,
 )
+from app.compare.queries import is_reviewed as is_reviewed  # the rule lives in queries
 from app.compare.tier_a import HashTable
-
-REVIEWS_NEEDED = 2
 
 
 class ComparisonError(ValueError):
@@ -116,14 +116,8 @@ def comparison_create(
         for video, role in controls:
             ComparisonInput.objects.create(comparison=comparison, video=video, role=role)
         comparison.elements.set(elements)
-        transaction.on_commit(lambda: _enqueue(comparison.pk))
+        transaction.on_commit(lambda: runs.ring(comparison.pk))
     return comparison
-
-
-def _enqueue(pk: int) -> None:
-    from app.compare.tasks import run_comparison
-
-    run_comparison.delay(pk)
 
 
 @contextmanager
@@ -149,11 +143,30 @@ def _local_paths(artifacts: Sequence[Artifact]) -> Iterator[dict[int, str]]:
 
 def comparison_run(comparison_id: int) -> None:
     """Claim a queued comparison, analyse it, store its files; a repeat call does nothing."""
+    now = timezone.now()
     claimed = Comparison.objects.filter(pk=comparison_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), error_text=""
+        status=RunStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        error_text="",
+        runs=F("runs") + 1,
     )
     if not claimed:
         return
+    with runs.heartbeat(comparison_id):
+        _analyse(comparison_id)
+
+
+def comparison_fail(comparison_id: int, reason: str) -> bool:
+    """Fail a running comparison with the reason (its task hit the soft time limit)."""
+    return bool(
+        Comparison.objects.filter(pk=comparison_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, error_text=reason[:2000], finished_at=timezone.now()
+        )
+    )
+
+
+def _analyse(comparison_id: int) -> None:
     comparison = Comparison.objects.select_related("output").get(pk=comparison_id)
     inputs = list(comparison.inputs.select_related("video"))
     elements = list(comparison.elements.select_related("video"))
@@ -203,6 +216,7 @@ def comparison_run(comparison_id: int) -> None:
     comparison.finished_at = timezone.now()
     comparison.save(update_fields=["result", "system_rung", "editor_rung", "status", "finished_at"])
     files.write_manifest(comparison)
+    stamp.ring_stamp(comparison.pk)
 
 
 def _json(data: Any) -> bytes:
@@ -273,11 +287,6 @@ def review_add(*, comparison: Comparison, reviewer: Any, note: str = "") -> Revi
         comparison=comparison, reviewer=reviewer, defaults={"note": note}
     )
     return review
-
-
-def is_reviewed(comparison: Comparison) -> bool:
-    """Two different editors have reviewed it: it may be shown with published evidence."""
-    return comparison.reviews.values("reviewer").distinct().count() >= REVIEWS_NEEDED
 
 
 def rung_lower(*, comparison: Comparison, rung: int | None, actor: Any, reason: str) -> Comparison:
