@@ -9,32 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from app.catalog.access import access_evidence
 from app.compare import ladder
-from app.compare.models import Comparison, ComparisonFile, InputRole, RunStatus
-from app.compare.services import is_reviewed
+from app.compare.models import Comparison, ComparisonFile, InputRole
+from app.compare.queries import access_comparison, is_reviewed
 
 INLINE = {"image/png", "image/gif", "application/json"}
 
 
 def _visible_comparison(request: HttpRequest, pk: int) -> Comparison:
-    comparison = get_object_or_404(
-        Comparison.objects.select_related("evidence__claim", "output"), pk=pk
-    )
-    access_evidence(request.user, comparison.evidence_id)
-    if comparison.status != RunStatus.SUCCEEDED or not is_reviewed(comparison):
-        try:
-            access_evidence(request.user, comparison.evidence_id, write=True)
-        except PermissionDenied:
-            raise Http404("Not reviewed yet.") from None
-    return comparison
+    return access_comparison(request.user, pk)
 
 
 def _marks(comparison: Comparison, source_id: int | None) -> list[dict[str, Any]]:
