@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("app.graph.api_urls")),
     path("api/v1/", include("app.disclosures.api_urls")),
+    path("api/v1/", include("app.compare.api_urls")),
     path("api/v1/", include("app.api.urls")),
     path("", include("app.ledgerdata.urls")),
 ]
@@ -22,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("", include("app.compare.urls")),
     path("", include("app.disclosures.urls")),
     path("", include("app.graph.urls")),
+    path("", include("app.dashboards.urls")),
     prefix_default_language=False,
 )
 

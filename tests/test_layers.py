@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
         "disclosures",
         "graph",
         "ledgerdata",
+        "dashboards",
     },
     {"archive"},
     {"catalog"},

@@ -1,0 +1,202 @@
+"""The numbers behind the dashboards: one aggregate query per chart, no rows loaded.
+
+The overview counts only what every reader may see, through the trust core's
+public rule (``public_claims``, ``public_evidence``, ``public_sources``); its
+numbers are plain data memoized under the public content version
+(``app.public.cache.versioned``), so a publication, a capture or a link check
+invalidates them like a page. Labels are added per request (``views``), in
+the reader's language.
+
+The newsroom's numbers are read fresh on every request: they include the
+queue's suggestions and flags, whose changes do not bump the public version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from app.archive.models import WITH_FILES, Capture
+from app.catalog import access
+from app.catalog.choices import DeveloperResponse, OnlineStatus
+from app.catalog.models import Claim, Evidence, Source
+from app.moderation import conf
+from app.moderation.choices import ItemKind
+from app.moderation.queue import pending
+from app.public.cache import versioned
+
+TOP = 10  # developers and models shown
+MONTHS = 24  # at most this many months on the time charts
+DAYS = 30  # the newsroom's capture window
+LISTED = 20  # rows of the newsroom's lists
+
+# --- The public overview ---------------------------------------------------------------
+
+
+def _counts(rows: QuerySet[Any], key: str) -> dict[str, int]:
+    return {str(row[key]): int(row["n"]) for row in rows}
+
+
+def _month(value: datetime | date | None) -> str:
+    return f"{value.year:04d}-{value.month:02d}" if value else ""
+
+
+def _by_month(qs: QuerySet[Any]) -> dict[str, int]:
+    rows = qs.annotate(month=TruncMonth("published_at")).values("month").annotate(n=Count("pk"))
+    counts: dict[str, int] = {}
+    for row in rows.order_by():
+        month = _month(row["month"])
+        counts[month] = counts.get(month, 0) + int(row["n"])
+    return counts
+
+
+def _top(qs: QuerySet[Claim], prefix: str) -> list[dict[str, Any]]:
+    """The most named entities through ``prefix`` (a claim counts once per entity)."""
+    rows = (
+        qs.filter(**{f"{prefix}__isnull": False})
+        .values(entity_slug=F(f"{prefix}__slug"), entity_name=F(f"{prefix}__name"))
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n", "entity_name")[:TOP]
+    )
+    return [{"slug": r["entity_slug"], "name": r["entity_name"], "n": int(r["n"])} for r in rows]
+
+
+def _compute_overview() -> dict[str, Any]:
+    claims = access.public_claims()
+    evidence = access.public_evidence()
+    sources = access.public_sources()
+    by_stance: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    for row in evidence.values("stance", "kind").annotate(n=Count("pk")).order_by():
+        by_stance[row["stance"]] = by_stance.get(row["stance"], 0) + row["n"]
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
+    archived = Capture.objects.filter(source_id=OuterRef("pk"), status__in=WITH_FILES)
+    public_captures = Capture.objects.filter(source__in=sources.values("pk"))
+    return {
+        "verdicts": _counts(claims.values("verdict").annotate(n=Count("pk")).order_by(), "verdict"),
+        "developers": _top(claims, "models_named__developer"),
+        "models": _top(claims, "models_named"),
+        "claims_by_month": _by_month(claims),
+        "evidence_by_month": _by_month(evidence),
+        "stances": by_stance,
+        "kinds": by_kind,
+        "online": _counts(
+            sources.values("online_status").annotate(n=Count("pk")).order_by(), "online_status"
+        ),
+        "archived_sources": sources.filter(Exists(archived)).count(),
+        "captures": _counts(
+            public_captures.values("status").annotate(n=Count("pk")).order_by(), "status"
+        ),
+        "today": _month(timezone.localdate()),
+    }
+
+
+def overview_numbers() -> dict[str, Any]:
+    """The overview's numbers, memoized under the public content version (9 queries)."""
+    return versioned("dashboards-overview", _compute_overview)
+
+
+def months_between(first: str, last: str, *, limit: int = MONTHS) -> list[str]:
+    """Every month from ``first`` to ``last`` ("YYYY-MM"), the last ``limit`` of them."""
+    year, month = (int(part) for part in first.split("-"))
+    end = tuple(int(part) for part in last.split("-"))
+    months = []
+    while (year, month) <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months[-limit:]
+
+
+# --- The newsroom ----------------------------------------------------------------------
+
+AGE_BUCKETS: list[tuple[str, int, int | None]] = [
+    # key, from (days, included), to (days, excluded; None: no end)
+    ("day", 0, 1),
+    ("week", 1, 7),
+    ("month", 7, 30),
+    ("older", 30, None),
+]
+
+
+def queue_by_age(now: datetime) -> dict[str, dict[str, int]]:
+    """Pending items of each kind counted by age (one query per kind, as the queue reads them)."""
+    result: dict[str, dict[str, int]] = {}
+    for kind in ItemKind.values:
+        buckets = {}
+        for key, start, end in AGE_BUCKETS:
+            window = Q(created_at__lte=now - timedelta(days=start))
+            if end is not None:
+                window &= Q(created_at__gt=now - timedelta(days=end))
+            buckets[key] = Count("pk", filter=window)
+        result[kind] = pending(kind).order_by().aggregate(**buckets)
+    return result
+
+
+@dataclass(frozen=True)
+class CaptureDay:
+    day: date
+    status: str
+    error_class: str
+    n: int
+
+
+def captures_by_day(now: datetime, days: int = DAYS) -> list[CaptureDay]:
+    """Captures started in the last ``days`` days, by day, outcome and failure class."""
+    since = now - timedelta(days=days)
+    rows = (
+        Capture.objects.filter(created_at__gt=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "status", "error_class")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [CaptureDay(r["day"], r["status"], r["error_class"], int(r["n"])) for r in rows]
+
+
+def sources_changed_since_cited(user: Any) -> tuple[list[Source], int]:
+    """Sources the user may see whose original is gone, or changed after it was first cited."""
+    cited_before_change = Evidence.objects.filter(
+        source_id=OuterRef("pk"), created_at__lt=OuterRef("last_changed_at")
+    )
+    qs = access.visible_sources(user).filter(
+        Q(online_status=OnlineStatus.GONE) | Q(Exists(cited_before_change))
+    )
+    newest_first = (
+        F("gone_since").desc(nulls_last=True),
+        F("last_changed_at").desc(nulls_last=True),
+    )
+    listed: list[Source] = list(
+        qs.annotate(citations=Count("evidence")).order_by(*newest_first)[:LISTED]
+    )
+    total = len(listed) if len(listed) < LISTED else qs.count()
+    return listed, total
+
+
+def reply_deadlines(user: Any) -> list[Claim]:
+    """Claims whose developer was contacted and has not answered, nearest deadline first."""
+    return list(
+        access.visible_claims(user)
+        .filter(
+            developer_response=DeveloperResponse.CONTACTED, developer_contacted_on__isnull=False
+        )
+        .order_by("developer_contacted_on", "pk")[:LISTED]
+    )
+
+
+def reply_deadline(contacted_on: date) -> date:
+    return contacted_on + timedelta(days=conf.right_of_reply_days())
+
+
+def own_work(user: Any) -> dict[str, dict[str, int]]:
+    """The user's claims and evidence items by publication state (two queries)."""
+    claims = Claim.objects.filter(created_by=user).values("state").annotate(n=Count("pk"))
+    evidence = Evidence.objects.filter(added_by=user).values("state").annotate(n=Count("pk"))
+    return {
+        "claims": _counts(claims.order_by(), "state"),
+        "evidence": _counts(evidence.order_by(), "state"),
+    }
