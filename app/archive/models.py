@@ -281,6 +281,9 @@ class ConsentRecord(models.Model):
     tdm_policy = models.CharField(max_length=2000, blank=True)
     content_usage = models.JSONField(default=dict, blank=True)
     record = models.JSONField(default=dict)
+    # One entry per archived image or video: its C2PA manifest, read at capture
+    # (``content-credentials.json``; app.archive.credentials).
+    content_credentials = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["observed_at", "id"]

@@ -183,7 +183,11 @@ def signals_summary(capture: Capture) -> dict[str, Any] | None:
         record = capture.consent
     except ObjectDoesNotExist:
         return None
-    return {"observed_at": iso(record.observed_at), **record.summary}
+    return {
+        "observed_at": iso(record.observed_at),
+        **record.summary,
+        "content_credentials": record.content_credentials,
+    }
 
 
 def artifact_to_dict(

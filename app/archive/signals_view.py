@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _noop
 from django.utils.translation import ngettext
 
 from app.archive.models import ConsentRecord
@@ -26,6 +27,69 @@ class SignalsView:
     tdm_policy: str = ""
     tdm_policy_is_link: bool = False  # a site's text is linked only when it is http(s)
     lines: list[str] = field(default_factory=list)
+    credentials: list[str] = field(default_factory=list)
+
+
+USE_WORDS = {"allowed": _noop("allowed"), "notAllowed": _noop("not allowed")}
+
+
+def _signature(entry: dict[str, Any]) -> str:
+    state = entry.get("validation_state") or ""
+    codes = [
+        p.get("code", "")
+        for p in entry.get("problems") or []
+        if p.get("code") != "signingCredential.untrusted"
+    ]
+    if state == "Trusted":
+        return _("the signature is valid and its signer is on a trust list")
+    if state == "Valid":
+        return _("the signature and hashes are valid (the signer is not on a trust list we check)")
+    return _("the signature or hashes do not verify (%(codes)s)") % {
+        "codes": ", ".join(codes) or state or "?"
+    }
+
+
+def _training(entry: dict[str, Any]) -> str:
+    parts = []
+    for name, value in sorted((entry.get("training_mining") or {}).items()):
+        use = str(value.get("use") or "")
+        words = _(USE_WORDS[use]) if use in USE_WORDS else use
+        if use == "constrained":
+            words = _("constrained (%(info)s)") % {"info": value.get("constraint_info") or "?"}
+        parts.append(f"{name}: {words}")
+    return "; ".join(parts)
+
+
+def describe_credentials(entry: dict[str, Any]) -> str:
+    """One sentence about one archived file's C2PA content credentials."""
+    name = entry.get("file", "")
+    status = entry.get("status")
+    if status == "none":
+        return _("%(file)s carries no content credentials (C2PA).") % {"file": name}
+    if status == "unsupported":
+        return _("%(file)s: content credentials cannot be read in this format.") % {"file": name}
+    if status != "found":
+        return _("%(file)s has content credentials that could not be read: %(reason)s.") % {
+            "file": name,
+            "reason": entry.get("reason", ""),
+        }
+    signer = entry.get("signer") or {}
+    text = _(
+        "%(file)s carries content credentials (C2PA) made with %(generator)s, signed by "
+        "%(signer)s; %(signature)s."
+    ) % {
+        "file": name,
+        "generator": entry.get("claim_generator") or "?",
+        "signer": ", ".join(p for p in (signer.get("common_name"), signer.get("issuer")) if p)
+        or "?",
+        "signature": _signature(entry),
+    }
+    training = _training(entry)
+    if training:
+        text += " " + _("Training and data mining: %(uses)s.") % {"uses": training}
+    else:
+        text += " " + _("It states nothing about training or data mining.")
+    return text
 
 
 def describe(record: ConsentRecord | None) -> SignalsView | None:
@@ -81,4 +145,5 @@ def describe(record: ConsentRecord | None) -> SignalsView | None:
         tdm_policy=policy,
         tdm_policy_is_link=policy.startswith(("https://", "http://")),
         lines=lines,
+        credentials=[describe_credentials(e) for e in record.content_credentials or []],
     )

@@ -116,6 +116,11 @@ from app.archive.steps.consent import STEP as _SIGNALS  # noqa: E402
 
 register(_SIGNALS, before="extract")
 
+# Content credentials (issue 14): after the document and media steps stored the files.
+from app.archive.steps.credentials import STEP as _CREDENTIALS  # noqa: E402
+
+register(_CREDENTIALS, before="manifest")
+
 # WACZ (issue 14): the WARCs packaged for other archives, listed in the manifest.
 from app.archive.steps.wacz import STEP as _WACZ  # noqa: E402
 
