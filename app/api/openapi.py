@@ -21,6 +21,7 @@ from app.catalog.choices import (
     Strength,
     Verdict,
 )
+from app.compare import openapi as compare_openapi
 from app.disclosures import openapi as disclosures_openapi
 from app.graph import openapi as graph_openapi
 
@@ -412,6 +413,7 @@ def document(server: str = "/api/v1") -> dict[str, Any]:
     components: dict[str, Any] = {"schemas": {**SCHEMAS, **WRITE_SCHEMAS}}
     graph_openapi.merge(paths, components["schemas"])  # app/graph
     disclosures_openapi.merge(paths, components["schemas"])  # app/disclosures
+    compare_openapi.merge(paths, components["schemas"])  # app/compare
     if WRITE_SECURITY_SCHEMES:
         components["securitySchemes"] = dict(WRITE_SECURITY_SCHEMES)
     return {

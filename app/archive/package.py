@@ -6,6 +6,8 @@ Layout::
     README.txt                   how to check it by hand
     captures/<id>/manifest.json  each capture's own manifest, as stored
     captures/<id>/<name>         each artifact of that capture, as stored
+    <section>/<id>/...           a bundle another app adds (comparisons/<id>/: a
+                                 comparison's files, its own manifest and its tokens)
 
 The ZIP is streamed (``stream_package`` yields bytes; nothing is built in
 memory or on disk) and written last-manifest-first is impossible while
@@ -42,7 +44,7 @@ from app.archive.serializers import (
 )
 from app.archive.storage import sha256_stream
 from app.archive.verify import Problem, check_manifest
-from app.catalog.access import public_evidence
+from app.catalog.access import public_evidence, public_sources
 from app.catalog.models import Claim, Evidence, Source
 
 PACKAGE_FORMAT = "trainedon-package/1"
@@ -65,9 +67,47 @@ authority's certificates and the root it chains to ("timestamps" in package-mani
 names the root's SHA-256). Check one with OpenSSL:
   openssl ts -verify -digest <manifest_sha256> -in T.tsr -CAfile T.chain.pem
 
-To check by hand:  sha256sum captures/*/*  and compare with package-manifest.json.
+Each comparisons/<id>/ folder is an output comparison: its manifest.json (the method
+record and every file with its SHA-256; "bundles" in package-manifest.json names its
+hash), the files it lists, and its own timestamp tokens. The archived videos it rests
+on are in captures/ ("rests_on" lists their SHA-256).
+
+To check by hand:  sha256sum captures/*/* comparisons/*/*  and compare with package-manifest.json.
 With TrainedOn:    python manage.py verify_archive --package THIS_FILE.zip
 """
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A stored file another app puts in the package, with the hash recorded at writing."""
+
+    path: str
+    storage_key: str
+    sha256: str
+    size: int
+    media_type: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A folder with its own manifest, added by another app (app.compare: a comparison).
+
+    The verifier re-hashes every file its ``manifest.json`` lists (``files``: name,
+    sha256, size, relative to ``folder``), re-verifies each RFC 3161 token in the folder
+    against ``manifest_sha256``, and checks that each file it rests on (``rests_on``:
+    SHA-256 of archived files) is in the package. ``capture_ids``: captures of public
+    sources to include whole (their files and manifests), e.g. the compared videos.
+    """
+
+    section: str
+    folder: str  # "comparisons/12/"
+    manifest_sha256: str
+    files: list[StoredFile]
+    rests_on: list[str] = field(default_factory=list)
+    capture_ids: list[int] = field(default_factory=list)
+    timestamps: list[dict[str, Any]] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,12 +119,16 @@ class PackagePlan:
     artifacts: list[Artifact]
     # (member name, bytes) added by EXTRA_FILES hooks, listed in "files" like the rest.
     extras: list[tuple[str, bytes]] = field(default_factory=list)
+    bundles: list[Bundle] = field(default_factory=list)
 
 
 # Files other apps add to every package: each hook gets the plan and returns
 # (member name, bytes) pairs. app.ledgerdata adds "provenance.json" (the claim's
 # W3C PROV-JSON lineage) from its AppConfig.ready().
 EXTRA_FILES: list[Callable[[PackagePlan], list[tuple[str, bytes]]]] = []
+# Folders with their own manifest other apps add (see Bundle): app.compare adds each
+# reviewed comparison of the claim's published evidence from its AppConfig.ready().
+EXTRA_BUNDLES: list[Callable[[PackagePlan], list[Bundle]]] = []
 
 
 def package_plan(claim: Claim) -> PackagePlan:
@@ -98,10 +142,31 @@ def package_plan(claim: Claim) -> PackagePlan:
             "source_id", "created_at", "id"
         )
     )
-    artifacts = list(Artifact.objects.filter(capture__in=captures).order_by("capture_id", "id"))
-    plan = PackagePlan(claim, evidence, sources, captures, artifacts)
+    plan = PackagePlan(claim, evidence, sources, captures, [])
+    plan.bundles = [bundle for hook in EXTRA_BUNDLES for bundle in hook(plan)]
+    _add_bundle_captures(plan)
+    plan.artifacts = list(
+        Artifact.objects.filter(capture__in=plan.captures).order_by("capture_id", "id")
+    )
     plan.extras = [member for hook in EXTRA_FILES for member in hook(plan)]
     return plan
+
+
+def _add_bundle_captures(plan: PackagePlan) -> None:
+    """The captures bundles rest on, when their source is public (never a draft's file)."""
+    have = {c.pk for c in plan.captures}
+    wanted = {pk for bundle in plan.bundles for pk in bundle.capture_ids} - have
+    if not wanted:
+        return
+    more = list(
+        Capture.objects.filter(
+            pk__in=wanted, status__in=WITH_FILES, source__in=public_sources()
+        ).select_related("source")
+    )
+    plan.captures = sorted([*plan.captures, *more], key=lambda c: (c.source_id, c.created_at, c.pk))
+    known = {s.pk for s in plan.sources}
+    plan.sources += [c.source for c in more if c.source_id not in known]
+    plan.sources = list({s.pk: s for s in plan.sources}.values())
 
 
 def member_path(artifact: Artifact) -> str:
@@ -126,9 +191,28 @@ def package_manifest(plan: PackagePlan, *, generated_at: datetime) -> dict[str, 
         "evidence": [_evidence(item) for item in plan.evidence],
         "sources": [_source(s, by_capture.get(s.pk, [])) for s in plan.sources],
         "captures": [_capture(c) for c in plan.captures],
-        "files": [_file(a) for a in plan.artifacts] + [_extra(n, d) for n, d in plan.extras],
+        "files": [_file(a) for a in plan.artifacts]
+        + [_extra(n, d) for n, d in plan.extras]
+        + [_stored(f) for b in plan.bundles for f in b.files],
         # RFC 3161 tokens over each capture's manifest hash, with their chains beside them.
-        "timestamps": [_timestamp(a) for a in plan.artifacts if _is_token(a)],
+        "timestamps": [_timestamp(a) for a in plan.artifacts if _is_token(a)]
+        + [t for b in plan.bundles for t in b.timestamps],
+        "bundles": [_bundle(b) for b in plan.bundles],
+    }
+
+
+def _stored(stored: StoredFile) -> dict[str, Any]:
+    return {"path": stored.path, "media_type": stored.media_type, "size": stored.size,
+            "sha256": stored.sha256}  # fmt: skip
+
+
+def _bundle(bundle: Bundle) -> dict[str, Any]:
+    return {
+        "section": bundle.section,
+        "folder": bundle.folder,
+        "manifest_sha256": bundle.manifest_sha256,
+        "rests_on": list(bundle.rests_on),
+        **bundle.record,
     }
 
 
@@ -243,6 +327,14 @@ def stream_package(plan: PackagePlan, *, storage: Storage | None = None) -> Iter
             entry = _entry(member_path(artifact), artifact.created_at, artifact.media_type, 0)
             with storage.open(artifact.storage_key, "rb") as source:
                 with archive.open(entry, mode="w", force_zip64=artifact.size > 2**31) as target:
+                    for chunk in iter(lambda: source.read(CHUNK), b""):
+                        target.write(chunk)
+                        yield pipe.drain()
+            yield pipe.drain()
+        for stored in [f for bundle in plan.bundles for f in bundle.files]:
+            entry = _entry(stored.path, stored.created_at, stored.media_type, 0)
+            with storage.open(stored.storage_key, "rb") as source:
+                with archive.open(entry, mode="w", force_zip64=stored.size > 2**31) as target:
                     for chunk in iter(lambda: source.read(CHUNK), b""):
                         target.write(chunk)
                         yield pipe.drain()
@@ -371,6 +463,56 @@ def _token_problems(
     return problems
 
 
+def _bundle_problems(
+    archive: zipfile.ZipFile,
+    bundles: list[dict[str, Any]],
+    files: list[dict[str, Any]],
+    roots: dict[str, str],
+) -> list[Problem]:
+    """Each bundle's manifest, the files it lists, its tokens, and what it rests on."""
+    from app.archive.timestamps import TSR_SUFFIX, chain_name, check_token
+
+    in_package = {str(f.get("sha256")) for f in files}
+    problems = []
+    for bundle in bundles:
+        folder, sha = str(bundle.get("folder") or ""), str(bundle.get("manifest_sha256") or "")
+        found = _member_hash(archive, folder + MANIFEST_NAME)
+        if isinstance(found, str) or found[0] != sha:
+            what = found if isinstance(found, str) else f"the file is {found[0]}"
+            problems.append(Problem(None, folder + MANIFEST_NAME, f"bundle names {sha}, {what}"))
+            continue
+        try:
+            listed = list(json.loads(archive.read(folder + MANIFEST_NAME))["files"])
+        except (KeyError, ValueError, TypeError) as exc:
+            problems.append(Problem(None, folder + MANIFEST_NAME, f"unreadable: {exc}"))
+            continue
+        for entry in listed:
+            path = folder + str(entry.get("name"))
+            got = _member_hash(archive, path)
+            if isinstance(got, str):
+                problems.append(Problem(None, path, got))
+            elif got != (entry.get("sha256"), entry.get("size")):
+                problems.append(
+                    Problem(None, path, f"its manifest says sha256 {entry.get('sha256')} "
+                            f"({entry.get('size')} bytes), file has {got[0]} ({got[1]} bytes)")
+                )  # fmt: skip
+        for needed in bundle.get("rests_on") or []:
+            if needed not in in_package:
+                problems.append(
+                    Problem(None, folder, f"rests on a file ({needed}) not in the package")
+                )
+        tokens = [n for n in archive.namelist() if n.startswith(folder) and n.endswith(TSR_SUFFIX)]
+        for member in sorted(tokens):
+            chain_member = chain_name(member)
+            chain = archive.read(chain_member) if chain_member in archive.namelist() else None
+            problem = check_token(
+                archive.read(member), chain, sha, expected_root=roots.get(member, "")
+            )
+            if problem:
+                problems.append(Problem(None, member, f"timestamp does not verify: {problem}"))
+    return problems
+
+
 def verify_package(path: str | Path) -> list[Problem]:
     """Every problem found in a package file (an empty list: it verifies)."""
     try:
@@ -393,6 +535,8 @@ def verify_package(path: str | Path) -> list[Problem]:
         problems = _file_problems(archive, files)
         try:
             problems.extend(_capture_problems(archive, captures, roots))
+            bundles = [b for b in manifest.get("bundles") or [] if isinstance(b, dict)]
+            problems.extend(_bundle_problems(archive, bundles, files, roots))
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             # A damaged member (already named above) stops the captures' deeper checks.
             problems.append(Problem(None, str(path), f"captures not checked further: {exc}"))
