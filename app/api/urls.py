@@ -21,6 +21,7 @@ read_patterns: list[URLPattern | URLResolver] = [
 write_patterns: list[URLPattern | URLResolver] = [
     path("sources", write.sources_create, name="sources-create"),
     path("sources/<int:pk>/uploads", write.source_upload, name="source-upload"),
+    path("sources/<int:pk>/retry", write.source_retry, name="source-retry"),
     path("claims/<slug:slug>/evidence", write.evidence_create, name="claim-evidence-create"),
     path("claims/<slug:slug>/publish", write.claim_publish, name="claim-publish"),
     path("claims/<slug:slug>/verdict", write.claim_verdict, name="claim-verdict"),

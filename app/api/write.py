@@ -20,7 +20,7 @@ from app.accounts.models import User
 from app.archive.models import Capture
 from app.archive.queries import sources_with_status
 from app.archive.serializers import WRITE_ARTIFACT, WRITE_CAPTURE, capture_to_dict
-from app.archive.services import capture_upload
+from app.archive.services import RetryRefused, capture_retry, capture_upload
 from app.archive.uploads import ACCEPTED_LABELS, SNIFF_BYTES, sniff
 from app.catalog import access as perm
 from app.catalog import publication
@@ -231,6 +231,20 @@ def source_upload(request: HttpRequest, pk: int) -> JsonResponse:
             source=source, actor=_user(request), filetype=filetype, filename=name, path=handle.name
         )
     return JsonResponse(_capture_json(capture), status=201)
+
+
+@api_write("POST")
+def source_retry(request: HttpRequest, pk: int) -> JsonResponse:
+    """POST /api/v1/sources/{id}/retry: archive the source again (the workspace's
+    "Retry archiving"). 202 with the queued capture (or the one already waiting);
+    409 when the last capture failed for a reason another try cannot fix."""
+    perm.require(request.user, perm.RETRY)
+    source = perm.access_source(request.user, pk)
+    try:
+        capture = capture_retry(source=source, actor=_user(request))
+    except RetryRefused as refused:
+        raise ApiError(409, "not_retryable", refused.message) from None
+    return JsonResponse(_capture_json(capture), status=202)
 
 
 def _length(request: HttpRequest) -> int:

@@ -65,6 +65,7 @@ def _errors(*codes: str) -> dict[str, Any]:
         "404": "No such item, or one the token's owner may not see.",
         "413": "The body is too large.",
         "415": "Not JSON, or (uploads) not an accepted file type.",
+        "409": "Refused: the last capture failed for a reason another try cannot fix.",
         "429": "Rate limited; see Retry-After.",
     }
     return {code: _json("WriteError", text[code]) for code in codes}
@@ -222,6 +223,22 @@ WRITE_PATHS: dict[str, dict[str, Any]] = {
             "responses": {
                 "201": _json("CaptureUploaded", "The new capture and its hashed files."),
                 **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+    "/sources/{id}/retry": {
+        "post": {
+            "operationId": "retryCapture",
+            "summary": "Archive a source again (the workspace's Retry archiving)",
+            "description": "Queues a new capture, or returns the one already waiting. Refused "
+            "(409, code not_retryable) when the last capture failed for a reason another try "
+            "cannot fix: a private or local address, a page that no longer exists, a login "
+            "wall, content TrainedOn cannot archive.",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "responses": {
+                "202": _json("CaptureUploaded", "The queued capture."),
+                **_errors(*COMMON, "404", "409"),
             },
         }
     },

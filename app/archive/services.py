@@ -13,9 +13,11 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from app.accounts.models import User
 from app.archive.models import Capture, CaptureOrigin, CaptureStatus
+from app.archive.states import CaptureState, describe_capture
 from app.archive.uploads import FileType
 from app.catalog.models import Source
 
@@ -104,8 +106,28 @@ def capture_for_new_source(*, source: Source, actor: User | None = None, **_kwar
     request_capture(source=source, actor=actor)
 
 
+class RetryRefused(Exception):
+    """A retry that cannot succeed: the latest capture failed for a reason no
+    other try fixes (``states.RETRYABLE_ERRORS``). ``state`` says why, in plain words."""
+
+    def __init__(self, state: CaptureState) -> None:
+        super().__init__(state.explanation)
+        self.state = state
+
+    @property
+    def message(self) -> str:
+        return _("Archiving again would fail the same way: %(why)s") % {
+            "why": self.state.explanation
+        }
+
+
 def capture_retry(*, source: Source, actor: User) -> Capture:
-    """Queue a new capture of ``source``, unless one is already waiting or running."""
+    """Queue a new capture of ``source``, unless one is already waiting or running.
+
+    Raises ``RetryRefused`` when the latest capture failed for a reason another
+    try cannot fix (a private address, a page that no longer exists, ...): the one
+    rule every caller (the workspace, the write API) goes through.
+    """
     with transaction.atomic():
         Source.objects.select_for_update().filter(pk=source.pk).first()
         active = source.captures.filter(
@@ -113,6 +135,11 @@ def capture_retry(*, source: Source, actor: User) -> Capture:
         ).first()
         if active is not None:
             return active
+        latest = source.captures.order_by("-created_at", "-id").first()
+        if latest is not None and latest.status == CaptureStatus.FAILED:
+            state = describe_capture(latest.status, latest.error_class, latest.error_text)
+            if not state.retryable:
+                raise RetryRefused(state)
         return request_capture(source=source, actor=actor, origin=CaptureOrigin.RETRY)
 
 

@@ -35,6 +35,14 @@ RETRYABLE_ERRORS = frozenset(
     }
 )
 
+_BADGES = {
+    ARCHIVED: "succeeded",
+    PARTIAL: "partial",
+    FAILED: "failed",
+    IN_PROGRESS: "running",
+    NOT_ARCHIVED: "none",
+}
+
 
 @dataclass(frozen=True)
 class CaptureState:
@@ -43,6 +51,11 @@ class CaptureState:
     explanation: str  # one plain sentence for readers/editors (why it failed, what it means)
     detail: str  # the technical detail (error class + error text), shown one click away
     retryable: bool  # True only for failures a retry can fix
+
+    @property
+    def badge(self) -> str:
+        """The site's badge class for this state (``badge-<status>`` in site.css)."""
+        return _BADGES.get(self.key, "none")
 
     @property
     def is_failed(self) -> bool:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from app.archive.queries import sources_with_status
-from app.archive.services import capture_retry
+from app.archive.services import RetryRefused, capture_retry
 from app.catalog import access as perm
 from app.catalog import publication, services
 from app.catalog.choices import PublicationState
@@ -198,7 +198,9 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Sources and captures -----------------------------------------------------------
 
 
-def _card(request: HttpRequest, source_id: int, ctx: str, *, typed: bool = False) -> HttpResponse:
+def _card(
+    request: HttpRequest, source_id: int, ctx: str, *, typed: bool = False, refused: str = ""
+) -> HttpResponse:
     """A source's card. ``typed``: the user has just typed its address, so they
     may see the card of a source that only others' drafts cite yet (its counts
     are still only of what they may see); otherwise the access rule decides."""
@@ -210,7 +212,7 @@ def _card(request: HttpRequest, source_id: int, ctx: str, *, typed: bool = False
     ctx = ctx if ctx in ("form", "row", "dash") else "row"
     meta = SourceMetadataForm(prefix="source", initial={
         n: getattr(source, n) for n in services.SOURCE_FIELDS})  # fmt: skip
-    context = {"source": source, "ctx": ctx, "meta": meta}
+    context = {"source": source, "ctx": ctx, "meta": meta, "refused": refused}
     return render(request, "editor/_source_card.html", context)
 
 
@@ -238,7 +240,16 @@ def source_card(request: HttpRequest, pk: int) -> HttpResponse:
 def source_retry(request: HttpRequest, pk: int) -> HttpResponse:
     perm.require(request.user, perm.RETRY)
     source = perm.access_source(request.user, pk)
-    capture_retry(source=source, actor=_user(request))
+    try:
+        capture_retry(source=source, actor=_user(request))
+    except RetryRefused as refused:
+        # The one rule is the service's; the card shows why, and no Retry button.
+        if _htmx(request):
+            return _card(
+                request, source.pk, request.POST.get("ctx", "row"), refused=refused.message
+            )
+        messages.error(request, refused.message)
+        return _back(request, reverse("editor:dashboard"))
     if _htmx(request):
         return _card(request, source.pk, request.POST.get("ctx", "row"))
     messages.success(request, _("Archiving queued again."))

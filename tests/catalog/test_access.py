@@ -65,6 +65,7 @@ ACTIONS = {
     "api:claim-verdict",
     "api:evidence-update",
     "api:source-upload",
+    "api:source-retry",
     "editor:claim_submit",
     "editor:claim_publish",
     "editor:claim_verdict",

@@ -194,14 +194,20 @@ def test_the_badge_polls_until_the_capture_is_final(client: Client, alice: Any) 
     assert 'name="source-title" value="Sora and Minecraft"' in done.text  # filled in the form
 
 
-def test_a_failed_capture_shows_its_error_class_and_can_be_retried(
+def test_a_failed_capture_is_explained_and_a_timeout_can_be_retried(
     client: Client, alice: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     source = SourceFactory()
-    CaptureFactory(source=source, status=CaptureStatus.FAILED, error_class=ErrorClass.NOT_FOUND)
+    CaptureFactory(source=source, status=CaptureStatus.FAILED, error_class=ErrorClass.TIMEOUT,
+                   error_text="read timed out after 30 s")  # fmt: skip
     client.force_login(alice)
     card = client.get(reverse("editor:source_card", args=[source.pk]), **HX)
-    assert "Failed: Not found (404/410)" in card.text and "Retry archiving" in card.text
+    assert "Archiving failed" in card.text and "Retry archiving" in card.text
+    assert "The site took too long to answer" in card.text
+    # The technical detail is one click away, not in the sentence.
+    assert (
+        "<summary>Technical detail</summary><code>timeout: read timed out after 30 s" in card.text
+    )
     with django_capture_on_commit_callbacks() as callbacks:
         retried = client.post(
             reverse("editor:source_retry", args=[source.pk]), {"ctx": "row"}, **HX

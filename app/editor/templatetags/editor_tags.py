@@ -4,17 +4,15 @@ from decimal import Decimal
 
 from django import template
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 
-from app.archive.models import CaptureStatus, ErrorClass
+from app.archive.models import CaptureStatus
+from app.archive.states import describe_capture, error_explanation
 from app.catalog.choices import EntityKind
 from app.lib.markdown import render_markdown
 from app.lib.timecodes import format_timecode
 
 register = template.Library()
 
-_STATUS = dict(CaptureStatus.choices)
-_ERRORS = dict(ErrorClass.choices)
 _KINDS = dict(EntityKind.choices)
 ACTIVE = {CaptureStatus.QUEUED.value, CaptureStatus.RUNNING.value}
 
@@ -31,12 +29,14 @@ def timecode(seconds: Decimal | None) -> str:
 
 @register.filter
 def capture_label(status: str | None) -> str:
-    return str(_STATUS.get(status or "", _("Not archived")))
+    """The capture state in plain words (``archive.states``)."""
+    return describe_capture(status).label
 
 
 @register.filter
 def error_label(error_class: str | None) -> str:
-    return str(_ERRORS.get(error_class or "", error_class or ""))
+    """Why a capture failed, in one plain sentence (``archive.states``)."""
+    return error_explanation(error_class or "") if error_class else ""
 
 
 @register.filter
