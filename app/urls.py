@@ -9,7 +9,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("app.graph.api_urls")),
     path("api/v1/", include("app.disclosures.api_urls")),
-    path("api/v1/", include("app.compare.api_urls")),
     path("api/v1/", include("app.api.urls")),
     path("", include("app.ledgerdata.urls")),
 ]
