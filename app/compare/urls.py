@@ -1,9 +1,19 @@
 from django.urls import path
 
-from app.compare import views
+from app.compare import editor_views, views
 
 app_name = "compare"
 urlpatterns = [
     path("comparisons/<int:pk>/", views.comparison_detail, name="detail"),
     path("comparisons/<int:pk>/files/<str:name>", views.comparison_file, name="file"),
+    # The workspace (editors): record, watch, review, lower the wording, attach.
+    path(
+        "editor/claims/<slug:slug>/comparisons/new/",
+        editor_views.comparison_new,
+        name="new",
+    ),
+    path("editor/comparisons/<int:pk>/", editor_views.comparison_manage, name="manage"),
+    path("editor/comparisons/<int:pk>/review/", editor_views.comparison_review, name="review"),
+    path("editor/comparisons/<int:pk>/wording/", editor_views.comparison_lower, name="lower"),
+    path("editor/comparisons/<int:pk>/attach/", editor_views.comparison_attach, name="attach"),
 ]

@@ -79,6 +79,9 @@ ACTIONS = {
     "moderation:decide",
     "moderation:verdict",
     "moderation:reply",
+    "compare:review",
+    "compare:lower",
+    "compare:attach",
 }
 # Parametrized addresses that are not about a claim, its evidence or its sources.
 UNRELATED = {
@@ -115,6 +118,9 @@ OTHER_RECORDS = {
     "graph:rejects": "tests/graph (dataset index versions, workspace only)",
     "compare:detail": "tests/compare (a comparison is visible when its evidence item is)",
     "compare:file": "tests/compare (a comparison is visible when its evidence item is)",
+    "compare:new": "tests/compare/test_editor.py (a claim's evidence form: outsiders refused)",
+    "compare:manage": "tests/compare/test_editor.py (who may change the evidence item)",
+    "compare_api:comparison": "tests/compare/test_api_package.py (reviewed, public evidence)",
     "ledgerdata:dump-file": "tests/ledgerdata (dumps hold published data only)",
 }
 
