@@ -1,10 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from app.archive.models import Artifact, Capture, CaptureOrigin, CaptureStep
-from app.archive.services import request_capture
+from app.archive.models import Artifact, Capture, CaptureStep
+from app.archive.services import RetryRefused, capture_retry
 
 
 class CaptureStepInline(admin.TabularInline):
@@ -53,9 +53,15 @@ class CaptureAdmin(admin.ModelAdmin):
     @admin.action(description=_("Capture these sources again"))
     def capture_again(self, request: HttpRequest, queryset: QuerySet[Capture]) -> None:
         sources = {capture.source for capture in queryset.select_related("source")}
+        queued = 0
         for source in sources:
-            request_capture(source=source, actor=request.user, origin=CaptureOrigin.RETRY)  # type: ignore[arg-type]
-        self.message_user(request, _("%(n)d new captures queued.") % {"n": len(sources)})
+            try:  # the one retry rule: no new try of a failure no retry can fix
+                capture_retry(source=source, actor=request.user)  # type: ignore[arg-type]
+            except RetryRefused as refused:
+                self.message_user(request, f"{source}: {refused.message}", messages.WARNING)
+            else:
+                queued += 1
+        self.message_user(request, _("%(n)d new captures queued.") % {"n": queued})
 
 
 @admin.register(Artifact)

@@ -10,10 +10,12 @@ no retry can fix (a private address, a page that no longer exists, ...).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 
 from app.archive.models import CaptureStatus, ErrorClass
+from app.catalog.choices import OnlineStatus
 
 ARCHIVED = "archived"
 PARTIAL = "partial"
@@ -152,4 +154,58 @@ def describe_capture(
         _("No copy of this page has been made yet."),
         "",
         False,
+    )
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """The original address's health, as the monitor last saw it, in one coherent
+    status: a source never checked is "not checked yet", whatever its stored status."""
+
+    key: str  # "unchecked" | "alive" | "changed" | "moved" | "gone" | "blocked" | "unknown"
+    label: str
+    explanation: str
+    checked_at: datetime | None
+
+
+def describe_link(
+    online_status: str | None, last_checked_at: datetime | None, gone_since: datetime | None = None
+) -> LinkState:
+    """What the monitor knows of the original page (``Source.online_status`` and the
+    time of its last check), in plain words."""
+    labels = dict(OnlineStatus.choices)
+    status = online_status or OnlineStatus.UNKNOWN
+    if status == OnlineStatus.GONE:
+        return LinkState(
+            "gone",
+            str(labels[OnlineStatus.GONE]),
+            _("The original page is gone; the archived copy is what remains."),
+            last_checked_at or gone_since,
+        )
+    if last_checked_at is None:
+        return LinkState(
+            "unchecked",
+            str(labels[OnlineStatus.UNKNOWN]),
+            _("TrainedOn has not yet checked whether the original page is still online."),
+            None,
+        )
+    texts: dict[str, str] = {
+        OnlineStatus.ALIVE: _("The original page was still online at the last check."),
+        OnlineStatus.CHANGED: _(
+            "The original page was online at the last check, but its text had changed since "
+            "it was archived."
+        ),
+        OnlineStatus.MOVED: _("At the last check, the original address led somewhere else."),
+        OnlineStatus.BLOCKED: _(
+            "The site blocked the last check (a login wall, robot check or rate limit), "
+            "so whether the page is still online is not known."
+        ),
+    }
+    if status in texts:
+        return LinkState(str(status), str(labels[status]), texts[status], last_checked_at)
+    return LinkState(
+        "unknown",
+        _("Could not tell"),
+        _("The last check could not tell whether the original page is still online."),
+        last_checked_at,
     )

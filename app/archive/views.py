@@ -11,14 +11,16 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from app.archive.models import WITH_FILES, Artifact, Capture
+from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.archive.signals_view import describe
+from app.archive.states import describe_capture, describe_link
 from app.archive.storage import open_artifact
 from app.archive.timestamps import tokens_of
-from app.catalog.access import access_artifact, access_source
+from app.catalog.access import access_artifact, access_source, source_is_public, visible_evidence
 
 # Media types a browser may display inline without running anything of the page.
 INLINE_SAFE = {
@@ -129,6 +131,24 @@ def _metadata(capture: Capture | None) -> list[tuple[Any, str]]:
     return [(label, str(data[key])) for key, label in METADATA_LABELS if data.get(key)]
 
 
+def _citing_claims(user: Any, source_id: int) -> list[dict[str, Any]]:
+    """The claims citing the source that ``user`` may see (the access module's rule:
+    readers get published evidence of published claims only), each with its stances."""
+    rows = (
+        visible_evidence(user)
+        .filter(source_id=source_id)
+        .select_related("claim")
+        .order_by("-claim__published_at", "claim__statement", "id")
+    )
+    claims: dict[int, dict[str, Any]] = {}
+    for item in rows:
+        entry = claims.setdefault(item.claim_id, {"claim": item.claim, "stances": []})
+        stance = item.get_stance_display()
+        if stance not in entry["stances"]:
+            entry["stances"].append(stance)
+    return list(claims.values())
+
+
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The archived-copy page. Archived HTML is never rendered here, only escaped text."""
     source = access_source(request.user, pk)
@@ -139,11 +159,39 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     shown = next((c for c in captures if c.status in WITH_FILES), None)
     text, text_cut = _read_artifact(shown, "text.txt", TEXT_LIMIT)
+    kinds = {a.kind for a in shown.artifacts.all()} if shown else set()
+    # The page's one status line: the copy shown, or else the latest try.
+    summarized = shown or (captures[0] if captures else None)
     context = {"source": source, "captures": captures, "shown": shown, "text": text}
     context |= {"text_cut": text_cut, "metadata": _metadata(shown)}
+    context |= {
+        "has_screenshot": ArtifactKind.SCREENSHOT in kinds,
+        "has_video": ArtifactKind.VIDEO in kinds,
+        "archive_state": describe_capture(
+            summarized.status if summarized else None,
+            summarized.error_class if summarized else "",
+            summarized.error_text if summarized else "",
+        ),
+        "latest": captures[0] if captures else None,
+        "link": describe_link(source.online_status, source.last_checked_at, source.gone_since),
+        "citing": _citing_claims(request.user, source.pk),
+    }
     context["signals"] = describe(getattr(shown, "consent", None)) if shown else None
     context["stamps"] = [
         {"authority": t.metadata.get("tsa_url", ""), "time": t.metadata.get("gen_time", "")}
         for t in (tokens_of(shown) if shown else [])
     ]
+    context["replay"] = _replay(source, shown)
     return render(request, "archive/source_detail.html", context)
+
+
+def _replay(source: Any, shown: Capture | None) -> dict[str, str] | None:
+    """The "replay as archived" offer: a link on REPLAY_ORIGIN, or why there is none."""
+    if shown is None or not any(a.kind == ArtifactKind.WACZ for a in shown.artifacts.all()):
+        return None
+    origin = str(getattr(settings, "REPLAY_ORIGIN", "") or "")
+    if not origin:
+        return {"off": "origin"}
+    if not source_is_public(source.pk):
+        return {"off": "not_public"}
+    return {"url": origin + reverse("replay-page", args=[shown.pk])}

@@ -107,15 +107,16 @@ def test_the_archived_copy_page_costs_the_same_queries_with_20_more_captures(
     url = reverse("archive:source", args=[source.pk])
     client.get(url)  # warm up
 
-    with django_assert_num_queries(4):
+    # source, captures, artifacts, steps, and the claims citing it
+    with django_assert_num_queries(5):
         first = client.get(url)
     for _ in range(20):
         add_capture(source)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         second = client.get(url)
 
     assert first.status_code == second.status_code == 200
-    assert second.content.decode().count('class="capture"') == 21
+    assert second.content.decode().count('class="capture card"') == 21
 
 
 @pytest.mark.parametrize("name", ["page.html", "page.warc.gz"])

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from app.archive.models import Artifact, Capture
-from app.archive.states import CaptureState, describe_capture
+from app.archive.states import CaptureState, LinkState, describe_capture, describe_link
+from app.catalog.models import Source
 
 register = template.Library()
 
@@ -38,3 +39,9 @@ def capture_state_of(capture: Capture | None) -> CaptureState:
     if capture is None:
         return describe_capture(None)
     return describe_capture(capture.status, capture.error_class, capture.error_text)
+
+
+@register.filter
+def link_state(source: Source) -> LinkState:
+    """``{% with link=source|link_state %}``: the original page's health, one coherent status."""
+    return describe_link(source.online_status, source.last_checked_at, source.gone_since)
