@@ -99,6 +99,27 @@ def error_explanation(error_class: str) -> str:
     return texts.get(error_class, _("Archiving did not succeed."))
 
 
+def error_short_label(error_class: str) -> str:
+    """A few plain words for a failure class, for charts and tables (translated)."""
+    labels: dict[str, str] = {
+        ErrorClass.TIMEOUT: _("Site too slow"),
+        ErrorClass.TOO_LARGE: _("Too large to archive"),
+        ErrorClass.BLOCKED_ADDRESS: _("Private or local address"),
+        ErrorClass.BAD_URL: _("Not a usable address"),
+        ErrorClass.NOT_FOUND: _("Page no longer exists"),
+        ErrorClass.GONE: _("Site not found"),
+        ErrorClass.CONNECTION: _("Could not connect"),
+        ErrorClass.RATE_LIMITED: _("Site asked to slow down"),
+        ErrorClass.SERVER_ERROR: _("Error on the site"),
+        ErrorClass.CLIENT_ERROR: _("Refused by the site"),
+        ErrorClass.LOGIN_WALL: _("Behind a login or robot check"),
+        ErrorClass.UNSUPPORTED: _("Content not supported"),
+        ErrorClass.MEDIA: _("Video could not be read"),
+        ErrorClass.INTERNAL: _("Error inside TrainedOn"),
+    }
+    return labels.get(error_class, _("Unknown reason"))
+
+
 def _detail(error_class: str, error_text: str) -> str:
     parts = [p for p in (error_class, error_text.strip()) if p]
     return ": ".join(parts)

@@ -8,7 +8,13 @@ import pytest
 from django.utils import translation
 
 from app.archive.models import CaptureStatus, ErrorClass
-from app.archive.states import RETRYABLE_ERRORS, describe_capture, error_explanation
+from app.archive.states import (
+    RETRYABLE_ERRORS,
+    describe_capture,
+    describe_link,
+    error_explanation,
+    error_short_label,
+)
 
 ERROR_CLASSES = [c.value for c in ErrorClass if c.value]
 
@@ -127,3 +133,33 @@ def test_partial_explains_what_is_missing() -> None:
     assert state.explanation.startswith("The page was archived, but")
     assert "login" in state.explanation
     assert state.detail == "login_wall: bot challenge"
+
+
+@pytest.mark.parametrize("error_class", ERROR_CLASSES)
+def test_every_class_has_a_short_plain_label_in_both_languages(error_class: str) -> None:
+    with translation.override("en"):
+        english = error_short_label(error_class)
+        unknown = error_short_label("no_such_class")
+    with translation.override("fr"):
+        french = error_short_label(error_class)
+    assert english != unknown and french != english
+    assert "(" not in english and "DNS" not in english  # no developer words
+
+
+def test_link_state_is_coherent() -> None:
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    with translation.override("en"):
+        never = describe_link("alive", None)
+        assert (never.key, never.label) == ("unchecked", "Not checked yet")
+        assert describe_link("unknown", None).key == "unchecked"
+        alive = describe_link("alive", when)
+        assert (alive.key, alive.label, alive.checked_at) == ("alive", "Online", when)
+        assert describe_link("changed", when).label == "Changed since archived"
+        assert describe_link("gone", None, when).key == "gone"
+        assert describe_link("blocked", when).key == "blocked"
+        assert describe_link("unknown", when).key == "unknown"
+    with translation.override("fr"):
+        assert describe_link("alive", None).label == "Pas encore vérifiée"
+        assert "n’a pas encore vérifié" in describe_link("alive", None).explanation
