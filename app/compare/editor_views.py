@@ -128,7 +128,12 @@ def comparison_manage(request: HttpRequest, pk: int) -> HttpResponse:
     comparison = access_comparison(request.user, pk, write=True)
     context = _context(request, comparison)
     if is_htmx(request):  # the polled status badge
-        return render(request, "compare/editor_manage.html#run_status", context)
+        response = render(request, "compare/editor_manage.html#run_status", context)
+        if context["final"]:
+            # Only a page whose run was not final polls: reload it whole, so the review,
+            # wording and attach sections of the finished run appear.
+            response["HX-Refresh"] = "true"
+        return response
     return render(request, "compare/editor_manage.html", context)
 
 

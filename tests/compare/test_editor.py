@@ -153,8 +153,10 @@ def test_the_status_badge_polls_until_the_run_is_final(
     Comparison.objects.filter(pk=comparison.pk).update(
         status=RunStatus.FAILED, error_text="cannot open the output", finished_at=timezone.now()
     )
-    badge = client.get(manage, HTTP_HX_REQUEST="true").content.decode()
+    final = client.get(manage, HTTP_HX_REQUEST="true")
+    badge = final.content.decode()
     assert "hx-trigger" not in badge and "cannot open the output" in badge
+    assert final["HX-Refresh"] == "true"  # the polling page reloads whole, once
     page = client.get(manage).content.decode()  # without htmx: the whole page, same badge
     assert "<html" in page and "cannot open the output" in page
 
