@@ -220,3 +220,20 @@ def is_pending(kind: str, obj: Any) -> bool:
     if kind == ItemKind.SUGGESTION:
         return bool(obj.status == SuggestionStatus.PENDING)
     return bool(obj.status == FlagStatus.OPEN)
+
+
+def items_for_keys(keys: list[str]) -> list[QueueItem]:
+    """The items named by "kind:pk" keys, in the order given (one query per kind);
+    unknown keys are left out. Decided items are included: the caller says so."""
+    wanted: dict[str, list[int]] = {}
+    for key in keys:
+        kind, _sep, raw = key.partition(":")
+        if kind in MODELS and raw.isdigit():
+            wanted.setdefault(kind, []).append(int(raw))
+    found: dict[str, QueueItem] = {}
+    for kind, pks in wanted.items():
+        rows = MODELS[kind]._default_manager.select_related(*RELATED[kind]).filter(pk__in=pks)
+        for obj in rows:
+            item = QueueItem(kind, obj, actions=ACTIONS_BY_KIND[kind])
+            found[item.key] = item
+    return [found[key] for key in dict.fromkeys(keys) if key in found]

@@ -19,13 +19,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from app.moderation import services
 from app.moderation.access import actor, is_htmx, moderator_required
-from app.moderation.choices import ItemKind, RejectReason
+from app.moderation.choices import BULK_ACTIONS, Action, ItemKind, RejectReason
 from app.moderation.forms import BulkForm, DecisionForm
-from app.moderation.queue import QueueFilters, QueueItem, load_item, next_item, queue_page
+from app.moderation.queue import (
+    QueueFilters,
+    QueueItem,
+    items_for_keys,
+    load_item,
+    next_item,
+    queue_page,
+)
+from app.moderation.review import review_of
 from app.moderation.services import DecisionRequest, ModerationError
 
 TEMPLATE_QUEUE = "moderation/queue.html"
 TEMPLATE_REVIEW = "moderation/review.html"
+TEMPLATE_BULK_CONFIRM = "moderation/bulk_confirm.html"
 
 
 def _review_url(item: QueueItem | None, filters: QueueFilters) -> str:
@@ -40,6 +49,7 @@ def _panel(
 ) -> dict[str, Any]:
     return {
         "item": item,
+        "review": review_of(item, request.user) if item is not None else None,
         "filters": filters,
         "filter_query": urlencode(filters.as_query()),
         "reasons": RejectReason.choices,
@@ -144,17 +154,36 @@ def _conflict(
 @require_POST
 @moderator_required()
 def bulk(request: HttpRequest) -> HttpResponse:
+    """Decide the selected items. Nothing is chosen by default, and publishing asks
+    for a confirmation on a page of its own (a plain form: no JavaScript needed)."""
     filters = QueueFilters.from_query(request.POST)
+    if not request.POST.getlist("items"):
+        messages.error(request, _("Select at least one item first: nothing was decided."))
+        return redirect(_review_url(None, filters))
+    if request.POST.get("action", "") not in BULK_ACTIONS:
+        messages.error(
+            request, _("Choose what to do with the selected items: nothing was decided.")
+        )
+        return redirect(_review_url(None, filters))
     form = BulkForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Select at least one item and an action."))
         return redirect(_review_url(None, filters))
+    data = form.cleaned_data
+    if data["action"] == Action.PUBLISH and request.POST.get("confirmed") != "yes":
+        context = {
+            "items": items_for_keys(data["items"]),
+            "form_data": data,
+            "filters": filters,
+            "filter_query": urlencode(filters.as_query()),
+        }
+        return render(request, TEMPLATE_BULK_CONFIRM, context)
     result = services.decide_many(
-        keys=form.cleaned_data["items"],
-        action=form.cleaned_data["action"],
+        keys=data["items"],
+        action=data["action"],
         actor=actor(request),
-        reason_code=form.cleaned_data["reason_code"],
-        reason_text=form.cleaned_data["reason_text"],
+        reason_code=data["reason_code"],
+        reason_text=data["reason_text"],
     )
     messages.success(request, _("%(n)d decided.") % {"n": len(result.decided)})
     for key, reason in result.skipped:

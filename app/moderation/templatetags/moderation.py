@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from app.catalog import audit
 from app.catalog.models import Claim
 from app.moderation.models import Decision, Suggestion
 from app.moderation.reply import ReplyStatus, reply_status
@@ -27,3 +28,9 @@ def my_decisions(user: Any, limit: int = 20) -> list[Decision]:
 @register.simple_tag
 def my_suggestions(user: Any, limit: int = 20) -> list[Suggestion]:
     return suggestions_for(user, limit=limit)
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    """An audit log action ("claim.publish") in words."""
+    return audit.action_label(action)
