@@ -9,7 +9,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from app.archive.models import CaptureStatus
 from app.archive.queries import sources_with_status
 from app.catalog.access import visible_evidence
-from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Entity, Evidence, Source
 
 DASHBOARD_LIMIT = 50
@@ -31,6 +30,7 @@ def claim_for_editing() -> QuerySet[Claim]:
 
 
 def my_claims(user: Any, *states: str) -> QuerySet[Claim]:
+    """My claims in these states, newest change first (published ones newest published)."""
     return (
         Claim.objects.filter(created_by=user, state__in=states)
         .annotate(n_evidence=Count("evidence"))
@@ -46,30 +46,13 @@ def my_evidence(user: Any, *states: str) -> QuerySet[Evidence]:
     )
 
 
-DECIDED = Q(state__in=[PublicationState.REJECTED, PublicationState.WITHDRAWN]) | (
-    Q(state=PublicationState.DRAFT) & ~Q(state_reason="")
-)
-
-
-def my_decisions_claims(user: Any) -> QuerySet[Claim]:
-    """My claims a moderator decided on: rejected, withdrawn, or sent back with a reason."""
-    return Claim.objects.filter(DECIDED, created_by=user).order_by("-updated_at", "-id")[
-        :DASHBOARD_LIMIT
-    ]
-
-
-def my_decisions_evidence(user: Any) -> QuerySet[Evidence]:
-    return (
-        Evidence.objects.filter(DECIDED, added_by=user)
-        .select_related("claim")
-        .order_by("-updated_at", "-id")[:DASHBOARD_LIMIT]
-    )
-
-
 def my_sources(user: Any) -> QuerySet[Source]:
+    """The sources I added, less those whose latest capture failed: the dashboard lists
+    those once, under failed captures."""
     return (
         sources_with_status(user)
         .filter(added_by=user)
+        .filter(Q(capture_status__isnull=True) | ~Q(capture_status=CaptureStatus.FAILED))
         .order_by("-created_at", "-id")[:DASHBOARD_LIMIT]
     )
 

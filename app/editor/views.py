@@ -52,8 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "draft_evidence": q.my_evidence(user, "draft"),
         "pending_claims": q.my_claims(user, "pending"),
         "pending_evidence": q.my_evidence(user, "pending"),
-        "decided_claims": q.my_decisions_claims(user),
-        "decided_evidence": q.my_decisions_evidence(user),
+        "published_claims": q.my_claims(user, "published"),
+        "published_evidence": q.my_evidence(user, "published"),
         "sources": q.my_sources(user),
         "failed": q.failed_sources(user, everyone=user.has_perm(perm.RETRY)),
     }

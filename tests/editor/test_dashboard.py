@@ -1,4 +1,5 @@
-"""The dashboard: my drafts, my items in review, decisions with reasons, my sources.
+"""The dashboard: my drafts, my items in review, my published work, one list of
+decisions with reasons, failed captures (once) and my sources.
 
 Query counts are pinned, and stay the same after 20 more rows of each kind.
 """
@@ -62,10 +63,12 @@ def test_the_dashboard_shows_each_section(client: Client, alice: Any) -> None:
     fill_dashboard(alice, 1)
     client.force_login(alice)
     text = client.get(reverse("editor:dashboard")).text
-    assert "My drafts" in text and "Waiting for review" in text
-    assert "Not checkable (0)." in text and "Rejected" in text
-    assert "Sent back" in text and "Quote the exact words." in text
-    assert "Failed: Timed out" in text and "Retry archiving" in text
+    assert "My drafts" in text and "Waiting for review" in text and "My published work" in text
+    assert "Rejected" in text and "Too vague." in text  # the decision, with its reason
+    drafts = text[text.index('id="drafts"') : text.index('id="pending"')]
+    assert "Sent back" in drafts and "Quote the exact words." in drafts
+    assert "Archiving failed" in text and "The site took too long to answer" in text
+    assert "Retry archiving" in text
     assert 'data-status="running"' in text and 'hx-trigger="every 1s"' in text
 
 
@@ -133,3 +136,58 @@ def test_the_claim_form_query_count_is_pinned_and_flat(client: Client, alice: An
     before = queries(client, url)
     _fill_claim(claim, 20)
     assert queries(client, url) == before == CLAIM_FORM_QUERIES
+
+
+def test_there_is_one_list_of_decisions(client: Client, alice: Any) -> None:
+    fill_dashboard(alice, 1)
+    client.force_login(alice)
+    text = client.get(reverse("editor:dashboard")).text
+    assert text.count('id="decisions"') == 1
+    assert "Decisions on my items" not in text
+    assert text.count("Too vague.") == 1
+
+
+def test_the_dashboard_lists_my_published_work(client: Client, alice: Any, bob: Any) -> None:
+    mine = ClaimFactory(created_by=alice, statement="Alice's published claim about Sora.")
+    EvidenceFactory(claim=mine, added_by=alice, summary="Alice's published evidence item.")
+    ClaimFactory(created_by=bob, statement="Bob's published claim.")
+    client.force_login(alice)
+    text = client.get(reverse("editor:dashboard")).text
+    published = text[text.index('id="published"') : text.index('id="decisions"')]
+    assert "Alice&#x27;s published claim about Sora." in published
+    assert f'href="{mine.get_absolute_url()}"' in published
+    assert "Alice&#x27;s published evidence item." in published
+    assert "Bob" not in published
+
+
+def test_a_failed_capture_is_listed_once(client: Client, alice: Any) -> None:
+    failed = SourceFactory(added_by=alice, title="The page that failed")
+    CaptureFactory(source=failed, status=CaptureStatus.FAILED, error_class=ErrorClass.TIMEOUT)
+    fine = SourceFactory(added_by=alice, title="The page that worked")
+    CaptureFactory(source=fine, status=CaptureStatus.SUCCEEDED)
+    never = SourceFactory(added_by=alice, title="The page never captured")
+    client.force_login(alice)
+    text = client.get(reverse("editor:dashboard")).text
+    assert text.count(f'data-source="{failed.pk}"') == 1
+    assert text.count("The page that failed") == 1
+    sources = text[text.index('id="sources"') :]
+    assert "The page that worked" in sources and "The page never captured" in sources
+    assert never.pk and "The page that failed" not in sources
+
+
+def _button(text: str, marker: str) -> str:
+    end = text.index("</button>", text.index(marker))
+    return text[text.rindex("<button", 0, end) : end]
+
+
+@pytest.mark.parametrize(
+    ("who", "primary_label"), [("pat", "Save and publish"), ("alice", "Save and submit for review")]
+)
+def test_saving_a_draft_is_secondary_to_publishing_or_submitting(
+    client: Client, who: str, primary_label: str, request: Any
+) -> None:
+    client.force_login(request.getfixturevalue(who))
+    text = client.get(reverse("editor:claim_new")).text
+    primary, secondary = _button(text, "data-primary"), _button(text, "data-secondary")
+    assert "btn-primary" in primary and primary_label in primary
+    assert "btn-secondary" in secondary and "Save draft" in secondary
