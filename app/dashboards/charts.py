@@ -90,7 +90,7 @@ def bar_chart(
 ) -> BarChart:
     """Bars scaled to the largest value; a zero still shows its label and "0"."""
     top = max((c.value for c in categories), default=0)
-    room = WIDTH - 44  # leave space for the value after the longest bar
+    room = WIDTH - 60  # leave space for the value after the longest bar
     bars = []
     for index, category in enumerate(categories):
         y = index * ROW
@@ -153,10 +153,8 @@ class Column:
     total: int
     segments: list[Segment]
     values: list[int]  # per series, in the chart's series order
-
-    @property
-    def center(self) -> float:
-        return round(self.x + self.width / 2, 1)
+    tick_x: float = 0.0
+    tick_anchor: str = "middle"  # "end" for the last label of a crowded axis
 
 
 @dataclass(frozen=True)
@@ -220,10 +218,11 @@ def column_chart(
     """
     totals = [sum(values[s.key][i] for s in series) for i in range(len(periods))]
     top = nice_ceiling(max(totals, default=0))
-    plot_width = WIDTH - AXIS - 4
+    plot_width = WIDTH - AXIS - 8
     slot = plot_width / max(len(periods), 1)
     width = max(min(slot * 0.7, 48), 2)
     bottom = COLUMN_HEIGHT + 8
+    crowded = slot < 60
     columns = []
     for i, (label, short) in enumerate(periods):
         x = AXIS + slot * i + (slot - width) / 2
@@ -240,12 +239,15 @@ def column_chart(
         columns.append(
             Column(
                 label=label,
-                tick=short if i % ticks_every == 0 or i == len(periods) - 1 else "",
+                # Counted back from the last period, so the latest always has its label.
+                tick=short if (len(periods) - 1 - i) % ticks_every == 0 else "",
                 x=round(x, 1),
                 width=round(width, 1),
                 total=totals[i],
                 segments=segments,
                 values=[values[s.key][i] for s in series],
+                tick_x=round(x + width if crowded and i == len(periods) - 1 else x + width / 2, 1),
+                tick_anchor="end" if crowded and i == len(periods) - 1 else "middle",
             )
         )
     ticks = [Tick(v, round(bottom - COLUMN_HEIGHT * v / top, 1)) for v in _tick_values(top)]

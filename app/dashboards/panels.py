@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from app.archive.models import CaptureStatus, ErrorClass
 from app.catalog.choices import EvidenceKind, OnlineStatus, PublicationState, Stance, Verdict
 from app.dashboards.charts import BarChart, Category, ColumnChart, Series, bar_chart, column_chart
-from app.dashboards.queries import AGE_BUCKETS, CaptureDay, months_between
+from app.dashboards.queries import AGE_BUCKETS, MONTHS, CaptureDay, months_between
 from app.moderation.choices import ItemKind
 
 VERDICT_TONES = {
@@ -66,24 +66,38 @@ def _month_periods(months: list[str]) -> list[tuple[str, str]]:
     return periods
 
 
-def _monthly(chart_id: str, title: str, what: str, counts: dict[str, int], today: str) -> Any:
-    months = months_between(min(counts), today) if counts else [today]
+def _over_time(chart_id: str, title: str, what: str, counts: dict[str, int], today: str) -> Any:
+    """By month over up to two years, by year over a longer span."""
+    months = months_between(min(min(counts), today), today) if counts else [today]
     series = [Series("n", what, "blue")]
+    if len(months) <= MONTHS:
+        periods = _month_periods(months)
+        values = [counts.get(m, 0) for m in months]
+        period_label = _("Month")
+    else:
+        years = sorted({m[:4] for m in months})
+        periods = [(year, year) for year in years]
+        values = [sum(n for m, n in counts.items() if m.startswith(year)) for year in years]
+        period_label = _("Year")
+    description = _(
+        "%(what)s published from %(first)s to %(last)s, by %(period)s: %(total)d in all."
+    )
     return column_chart(
         chart_id,
         title,
-        _("%(what)s published each month, from %(first)s to %(last)s; %(total)d in all.")
+        description
         % {
             "what": what,
-            "first": _month_periods(months[:1])[0][0],
-            "last": _month_periods(months[-1:])[0][0],
-            "total": sum(counts.get(m, 0) for m in months),
+            "first": periods[0][0],
+            "last": periods[-1][0],
+            "period": period_label.lower(),
+            "total": sum(values),
         },
-        _month_periods(months),
+        periods,
         series,
-        {"n": [counts.get(m, 0) for m in months]},
-        period_label=_("Month"),
-        ticks_every=max(1, math.ceil(len(months) / 5)),
+        {"n": values},
+        period_label=period_label,
+        ticks_every=max(1, math.ceil(len(periods) / 5)),
     )
 
 
@@ -152,16 +166,16 @@ def overview_panels(numbers: dict[str, Any]) -> dict[str, Any]:
         "verdict_chart": _bars("verdicts", _("Claims by verdict"), verdicts, claims_unit),
         "developer_chart": _bars("developers", _("Claims by developer"), developers, claims_unit),
         "model_chart": _bars("models", _("Claims by AI model"), models, claims_unit),
-        "claims_month_chart": _monthly(
+        "claims_month_chart": _over_time(
             "claims-month",
-            _("Claims published per month"),
+            _("Claims published over time"),
             claims_unit,
             numbers["claims_by_month"],
             numbers["today"],
         ),
-        "evidence_month_chart": _monthly(
+        "evidence_month_chart": _over_time(
             "evidence-month",
-            _("Evidence published per month"),
+            _("Evidence published over time"),
             evidence_unit,
             numbers["evidence_by_month"],
             numbers["today"],

@@ -31,7 +31,7 @@ from app.moderation.queue import pending
 from app.public.cache import versioned
 
 TOP = 10  # developers and models shown
-MONTHS = 24  # at most this many months on the time charts
+MONTHS = 24  # a longer span is shown by year
 DAYS = 30  # the newsroom's capture window
 LISTED = 20  # rows of the newsroom's lists
 
@@ -101,15 +101,15 @@ def overview_numbers() -> dict[str, Any]:
     return versioned("dashboards-overview", _compute_overview)
 
 
-def months_between(first: str, last: str, *, limit: int = MONTHS) -> list[str]:
-    """Every month from ``first`` to ``last`` ("YYYY-MM"), the last ``limit`` of them."""
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` ("YYYY-MM")."""
     year, month = (int(part) for part in first.split("-"))
     end = tuple(int(part) for part in last.split("-"))
     months = []
     while (year, month) <= end:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months[-limit:]
+    return months
 
 
 # --- The newsroom ----------------------------------------------------------------------
@@ -173,8 +173,7 @@ def sources_changed_since_cited(user: Any) -> tuple[list[Source], int]:
     listed: list[Source] = list(
         qs.annotate(citations=Count("evidence")).order_by(*newest_first)[:LISTED]
     )
-    total = len(listed) if len(listed) < LISTED else qs.count()
-    return listed, total
+    return listed, qs.count()
 
 
 def reply_deadlines(user: Any) -> list[Claim]:
