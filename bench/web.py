@@ -351,11 +351,11 @@ def explain() -> None:
     import django
 
     django.setup()
-    from app.public.search import CANDIDATE_CAP, CANDIDATES_SQL, TSQUERY
+    from app.public.search import CANDIDATE_CAP, TSQUERY, candidates_sql
 
     with connect() as conn:
         for term in (SELECTIVE, COMMON):
-            sql = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + CANDIDATES_SQL
+            sql = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + candidates_sql()
             parsed = conn.execute(f"SELECT ({TSQUERY})::text", {"q": term}).fetchone()[0]  # type: ignore[index]
             params = {"tsq": parsed, "cap": CANDIDATE_CAP, "entities": []}
             rows = conn.execute(sql, params).fetchall()

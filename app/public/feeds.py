@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 
-from app.catalog.access import public_claims, public_evidence
+from app.catalog.access import public_evidence
 from app.catalog.models import Claim, Entity, VerdictChange
+from app.catalog.naming import public_naming
 from app.lib.markdown import render_markdown
 from app.public import queries
 
@@ -79,7 +79,7 @@ class EntityFeed(ClaimsFeed):
         return obj.get_absolute_url()
 
     def items(self, obj: Entity) -> list[Claim]:  # type: ignore[override]
-        ids = public_claims().filter(Q(models_named=obj) | Q(content_named=obj)).values("pk")
+        ids = public_naming(obj).values("pk")  # the one naming rule, as on its page
         claims = queries.published_claims().filter(pk__in=ids)
         return list(claims.order_by("-published_at", "-id")[:FEED_SIZE])
 

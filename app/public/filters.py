@@ -16,9 +16,11 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from app.catalog import naming
 from app.catalog.access import public_evidence
 from app.catalog.choices import EvidenceKind, Verdict
 from app.catalog.models import Claim, Entity
+from app.catalog.naming import names_slugs_q
 from app.public.search import BadQuery, clean_query
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
@@ -141,16 +143,13 @@ def _resolve_entities(filters: ClaimFilters) -> None:
 
 def apply_filters(claims: QuerySet[Claim], filters: ClaimFilters) -> QuerySet[Claim]:
     """Narrow published claims by every filter except the search text."""
-    through_models = Claim.models_named.through.objects
+    # Each entity filter is one role of the one naming rule (app.catalog.naming).
     if filters.model:
-        named = through_models.filter(entity__slug__in=filters.model)
-        claims = claims.filter(pk__in=named.values("claim_id"))
+        claims = claims.filter(names_slugs_q(filters.model, [naming.MODEL]))
     if filters.developer:
-        developed = through_models.filter(entity__developer__slug__in=filters.developer)
-        claims = claims.filter(pk__in=developed.values("claim_id"))
+        claims = claims.filter(names_slugs_q(filters.developer, [naming.DEVELOPER]))
     if filters.content:
-        content = Claim.content_named.through.objects.filter(entity__slug__in=filters.content)
-        claims = claims.filter(pk__in=content.values("claim_id"))
+        claims = claims.filter(names_slugs_q(filters.content, [naming.CONTENT]))
     if filters.verdict:
         claims = claims.filter(verdict__in=filters.verdict)
     if filters.language:

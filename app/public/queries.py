@@ -32,6 +32,7 @@ from app.catalog import access
 from app.catalog.access import public_claims, public_evidence, public_sources
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import Claim, Entity, Tag, VerdictChange
+from app.catalog.naming import counts_sql, named_counts, naming_sql, public_naming
 from app.lib.prepared import PreparedQuery
 from app.public import search
 from app.public.cache import versioned
@@ -44,6 +45,7 @@ FACET_SIZE = 12
 FACET_SAMPLE = 200
 ENTITY_PAGE_CLAIMS = 300
 CONTENT_KINDS = (EntityKind.WORK, EntityKind.CREATOR, EntityKind.DATASET)
+ENTRY_POINTS = 8  # models, developers and content listed on the home page, each
 
 
 class PageOutOfRange(Http404):
@@ -213,18 +215,9 @@ SELECT 'kind', kind, '', COUNT(*) FROM (
    WHERE state = 'published' AND claim_id IN (SELECT pk FROM ids)) pairs
  GROUP BY kind
 UNION ALL
-SELECT 'model', e.slug, e.name, COUNT(DISTINCT m.claim_id)
-  FROM catalog_claim_models_named m JOIN catalog_entity e ON e.id = m.entity_id
- WHERE m.claim_id IN (SELECT pk FROM ids) GROUP BY e.slug, e.name
-UNION ALL
-SELECT 'developer', d.slug, d.name, COUNT(DISTINCT m.claim_id)
-  FROM catalog_claim_models_named m JOIN catalog_entity e ON e.id = m.entity_id
-  JOIN catalog_entity d ON d.id = e.developer_id
- WHERE m.claim_id IN (SELECT pk FROM ids) GROUP BY d.slug, d.name
-UNION ALL
-SELECT 'content', e.slug, e.name, COUNT(DISTINCT c.claim_id)
-  FROM catalog_claim_content_named c JOIN catalog_entity e ON e.id = c.entity_id
- WHERE c.claim_id IN (SELECT pk FROM ids) GROUP BY e.slug, e.name
+SELECT n.role, e.slug, e.name, COUNT(DISTINCT n.claim_id)
+  FROM ({naming}) n JOIN catalog_entity e ON e.id = n.named
+ WHERE n.claim_id IN (SELECT pk FROM ids) GROUP BY n.role, e.slug, e.name
 """
 
 
@@ -249,8 +242,10 @@ def facet_counts(
         except EmptyResultSet:  # filtered down to nothing (an empty id list)
             ids_sql = ""
     if ids_sql:
+        # Models, developers and content: the one naming rule (app.catalog.naming).
+        sql = FACETS_SQL.replace("{ids}", ids_sql).replace("{naming}", naming_sql())
         with connection.cursor() as cursor:
-            cursor.execute(FACETS_SQL.replace("{ids}", ids_sql), params)
+            cursor.execute(sql, params)
             for facet, value, name, n in cursor.fetchall():
                 rows[facet].append((value, name, n))
     verdicts = {value: n for value, _name, n in rows["verdict"]}
@@ -319,11 +314,24 @@ def home_data() -> dict[str, Any]:
 
 
 def _entry_points() -> dict[str, list[Entity]]:
-    """The most named models, developers and content: counts over every claim."""
+    """The most named models, developers and content, counted by the one naming rule
+    (app.catalog.naming): the same numbers as their pages and the claim list's filters."""
+    counts, params = counts_sql()
+    ranked = list(
+        Entity.objects.raw(
+            "SELECT e.id, e.slug, e.name, e.kind, c.n AS claim_count FROM catalog_entity e"  # noqa: S608 (ORM-compiled)
+            f" JOIN ({counts}) c ON c.named = e.id ORDER BY c.n DESC, e.name",
+            params,
+        )
+    )
+
+    def top(kinds: tuple[str, ...]) -> list[Entity]:
+        return [e for e in ranked if e.kind in kinds][:ENTRY_POINTS]
+
     return {
-        "models": _top_entities(Q(kind=EntityKind.MODEL), "claims_as_model"),
-        "developers": _top_developers(),
-        "content": _top_entities(Q(kind__in=CONTENT_KINDS), "claims_as_content"),
+        "models": top((EntityKind.MODEL,)),
+        "developers": top((EntityKind.ORGANIZATION,)),
+        "content": top(CONTENT_KINDS),
     }
 
 
@@ -339,30 +347,6 @@ def _count_ledger() -> dict[str, int]:
     archived = Capture.objects.filter(status__in=WITH_FILES, source__in=public_sources())
     counts["sources"] = archived.values("source_id").distinct().count()
     return counts
-
-
-def _top_entities(where: Q, relation: str, limit: int = 8) -> list[Entity]:
-    named = Count(relation, filter=Q(**{f"{relation}__state": PublicationState.PUBLISHED}))
-    return list(
-        Entity.objects.filter(where)
-        .annotate(claim_count=named)
-        .filter(claim_count__gt=0)
-        .order_by("-claim_count", "name")[:limit]
-    )
-
-
-def _top_developers(limit: int = 8) -> list[Entity]:
-    named = Count(
-        "models_developed__claims_as_model",
-        filter=Q(models_developed__claims_as_model__state=PublicationState.PUBLISHED),
-        distinct=True,
-    )
-    return list(
-        Entity.objects.filter(kind=EntityKind.ORGANIZATION)
-        .annotate(claim_count=named)
-        .filter(claim_count__gt=0)
-        .order_by("-claim_count", "name")[:limit]
-    )
 
 
 # --- The claim page ----------------------------------------------------------------------
@@ -573,12 +557,12 @@ def entity_page(slug: str) -> EntityPage:
     entity = Entity.objects.select_related("developer").filter(slug=slug).first()
     if entity is None:
         raise Http404("No entity has that address.")
-    naming = Q(models_named=entity) | Q(content_named=entity)
-    ids = public_claims().filter(naming).values("pk")
+    # The one naming rule (app.catalog.naming): a developer is named through its models.
+    ids = public_naming(entity).values("pk")
     claims = list(
         published_claims().filter(pk__in=ids).order_by("-published_at", "-id")[:ENTITY_PAGE_CLAIMS]
     )
-    total = public_claims().filter(pk__in=ids).count()
+    total = named_counts([entity.pk]).get(entity.pk, 0)
     groups = [
         (value, str(label), [c for c in claims if c.verdict == value])
         for value, label in Verdict.choices
@@ -606,18 +590,13 @@ def _models_said_trained_on(entity: Entity) -> list[Entity]:
 
 
 def entity_index() -> dict[str, list[Entity]]:
-    claims = Count(
-        "claims_as_model",
-        filter=Q(claims_as_model__state=PublicationState.PUBLISHED),
-        distinct=True,
-    )
-    content = Count(
-        "claims_as_content",
-        filter=Q(claims_as_content__state=PublicationState.PUBLISHED),
-        distinct=True,
+    counts, params = counts_sql()  # the one naming rule, as on each entity's page
+    entities = Entity.objects.raw(
+        "SELECT e.*, COALESCE(c.n, 0) AS claim_count FROM catalog_entity e"  # noqa: S608 (ORM-compiled)
+        f" LEFT JOIN ({counts}) c ON c.named = e.id ORDER BY e.name",
+        params,
     )
     grouped: dict[str, list[Entity]] = {value: [] for value in EntityKind.values}
-    for entity in Entity.objects.annotate(a=claims, b=content).order_by("name"):
-        entity.claim_count = entity.a + entity.b  # type: ignore[attr-defined]
+    for entity in entities:
         grouped[entity.kind].append(entity)
     return grouped

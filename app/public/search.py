@@ -33,6 +33,7 @@ from app.archive.storage import open_artifact
 from app.catalog.access import public_claims
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Entity
+from app.catalog.naming import names_q, naming_sql
 from app.public.models import SourceText
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,18 @@ UNION ALL
    JOIN catalog_claim c ON c.id = e.claim_id AND c.state = 'published'
   WHERE e.state = 'published' LIMIT %(cap)s)
 UNION ALL
-(SELECT 'entity', m.claim_id, m.entity_id, 0.05
-   FROM (SELECT claim_id, entity_id FROM catalog_claim_models_named
-         UNION ALL SELECT claim_id, entity_id FROM catalog_claim_content_named) m
+(SELECT 'entity', m.claim_id, m.named, 0.05
+   FROM ({NAMING}) m
    JOIN catalog_claim c ON c.id = m.claim_id AND c.state = 'published'
-  WHERE m.entity_id = ANY(%(entities)s) LIMIT %(cap)s)
-""".replace("{TSQUERY}", PARSED)
+  WHERE m.named = ANY(%(entities)s) LIMIT %(cap)s)
+"""
+
+
+def candidates_sql() -> str:
+    """The candidate legs; the entity leg names a developer through its models (the one
+    naming rule, app.catalog.naming)."""
+    return CANDIDATES_SQL.replace("{TSQUERY}", PARSED).replace("{NAMING}", naming_sql())
+
 
 # Entities whose name is like one of the words (name % word, per word so each
 # probe can use the trigram index) or contains a word like the query (q <% name).
@@ -167,7 +174,7 @@ def _search_postgres(result: SearchResult) -> None:
         cursor.execute(PREPARE_SQL, params)
         result.tsquery, entity_ids = cursor.fetchone()
         params.update(cap=CANDIDATE_CAP, entities=entity_ids, tsq=result.tsquery)
-        cursor.execute(CANDIDATES_SQL, params)
+        cursor.execute(candidates_sql(), params)
         rows = cursor.fetchall()
     per_leg: dict[str, int] = {}
     for kind, claim_id, ref, rank in rows:
@@ -209,7 +216,7 @@ def _search_sqlite(result: SearchResult) -> None:
         for claim_id, ref in rows[:CANDIDATE_CAP]:
             _keep_best(result, kind, claim_id, ref, rank)
     entities = list(Entity.objects.filter(name__icontains=q)[:8])
-    naming = published.filter(Q(models_named__in=entities) | Q(content_named__in=entities))
+    naming = published.filter(names_q(entities))  # a developer is named through its models
     for claim_id in naming.values_list("id", flat=True).distinct()[:CANDIDATE_CAP]:
         _keep_best(result, "entity", claim_id, 0, 0.05)
     result.entities = entities
