@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # REPLAY_ORIGIN serves replay only, and the site never serves replay (app/monitor/replay.py)
+    "app.monitor.replay.ReplayOriginMiddleware",
     # Content-Security-Policy on every response that has none of its own (see below)
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -247,6 +249,18 @@ WAYBACK_PER_MINUTE = env_int("WAYBACK_PER_MINUTE", 3, minimum=1)
 # RFC 3161 time-stamping authorities (docs/archive.md, "Trusted timestamps"); empty = off.
 TSA_URLS = env_str("TSA_URLS")
 TSA_CA_FILE = env_str("TSA_CA_FILE")
+# Replay of archived pages (ReplayWeb.page) only on this other origin; empty = off.
+# Archived scripts run there, so it must not share the site's host (cookies ignore ports).
+REPLAY_ORIGIN = env_str("REPLAY_ORIGIN").rstrip("/")
+if REPLAY_ORIGIN:
+    _replay = urlsplit(REPLAY_ORIGIN)
+    if _replay.scheme not in ("http", "https") or not _replay.hostname or _replay.path:
+        raise ImproperlyConfigured(f"REPLAY_ORIGIN must be an origin, got {REPLAY_ORIGIN!r}.")
+    if not DEBUG and _replay.scheme != "https":
+        raise ImproperlyConfigured("REPLAY_ORIGIN must be https:// when DEBUG is off.")
+    if _replay.hostname == urlsplit(SITE_URL).hostname:
+        raise ImproperlyConfigured("REPLAY_ORIGIN must be on another host name than SITE_URL.")
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, _replay.hostname]
 MONITOR_BATCH = env_int("MONITOR_BATCH", 500, minimum=1)
 
 # --- Storage --------------------------------------------------------------

@@ -9,8 +9,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("app.graph.api_urls")),
     path("api/v1/", include("app.disclosures.api_urls")),
+    path("api/v1/", include("app.compare.api_urls")),
     path("api/v1/", include("app.api.urls")),
     path("", include("app.ledgerdata.urls")),
+    path("", include("app.monitor.replay_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", include("app.public.urls")),

@@ -95,6 +95,7 @@ UNRELATED = {
     "editor:entity_chip": "entities",
     "editor:entity_edit": "entities",
     "moderation:suggestion_status": "a suggestion's secret token",
+    "replay-asset": "ReplayWeb.page's files by name, on the replay origin only",
 }
 
 
@@ -122,6 +123,8 @@ OTHER_RECORDS = {
     "compare:manage": "tests/compare/test_editor.py (who may change the evidence item)",
     "compare_api:comparison": "tests/compare/test_api_package.py (reviewed, public evidence)",
     "ledgerdata:dump-file": "tests/ledgerdata (dumps hold published data only)",
+    "replay-page": "tests/monitor/test_replay.py (replay origin only; public sources only)",
+    "replay-wacz": "tests/monitor/test_replay.py (replay origin only; public sources only)",
 }
 
 
@@ -257,7 +260,6 @@ def test_listings_never_show_unpublished_work(world: dict[str, Case], client: Cl
         reverse("api:export", args=["evidence", "csv"]),
         reverse("api:export", args=["sources", "csv"]),
         reverse("api:export", args=["claims", "json"]),
-        reverse("dashboards:overview"),  # counts and entity names of public work only
     ]
     seen_published = False
     for url in pages:
