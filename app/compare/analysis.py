@@ -95,11 +95,20 @@ def thresholds() -> dict[str, Any]:
         "pdq_min_quality": {"value": tier_a.PDQ_MIN_QUALITY, "origin": "Meta PDQ default"},
         "phash_max_distance": {
             "value": tier_a.PHASH_MAX,
-            "origin": "TrainedOn, synthetic fixtures (docs/compare.md)",
+            "origin": "TrainedOn, calibrated on generated clips: 4 bits under the closest "
+            "control frame (bench/calibrate_compare.py, docs/compare.md)",
         },
         "min_segment_frames": {"value": tier_a.MIN_SEGMENT_FRAMES, "origin": "TrainedOn"},
-        "ncc_min": {"value": tier_b.NCC_MIN, "origin": "TrainedOn, synthetic fixtures"},
-        "ssim_min": {"value": tier_b.SSIM_MIN, "origin": "TrainedOn, synthetic fixtures"},
+        "ncc_min": {
+            "value": tier_b.NCC_MIN,
+            "origin": "TrainedOn, calibrated on generated clips: above every unrelated frame "
+            "(max 0.52), below every match (min 0.72) (bench/calibrate_compare.py)",
+        },
+        "ssim_min": {
+            "value": tier_b.SSIM_MIN,
+            "origin": "TrainedOn; with the homography, rejects every look-alike bar "
+            "(bench/calibrate_compare.py)",
+        },
         "min_inliers": {"value": tier_b.MIN_INLIERS, "origin": "TrainedOn"},
         "lowe_ratio": {"value": tier_b.RATIO, "origin": "Lowe 2004 (0.8)"},
         "ransac_px": {"value": tier_b.RANSAC_PX, "origin": "TrainedOn"},
