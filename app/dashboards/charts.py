@@ -20,12 +20,12 @@ from typing import Any
 
 # The viewBox: the SVG scales to its box, so these are units, not pixels.
 WIDTH = 360
-ROW = 38  # one bar: label line + bar
+ROW = 42  # one bar: label line + bar
 BAR = 14
-LABEL_CHARS = 48
+LABEL_CHARS = 40
 COLUMN_HEIGHT = 180  # plot area of a column chart
-AXIS = 34  # room for the y-axis labels on the left
-BOTTOM = 26  # room for the x labels
+AXIS = 44  # room for the y-axis labels on the left
+BOTTOM = 28  # room for the x labels
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Bar:
 
     @property
     def value_y(self) -> float:
-        return self.y + BAR - 3
+        return self.y + BAR - 2
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def bar_chart(
 ) -> BarChart:
     """Bars scaled to the largest value; a zero still shows its label and "0"."""
     top = max((c.value for c in categories), default=0)
-    room = WIDTH - 60  # leave space for the value after the longest bar
+    room = WIDTH - 64  # leave space for the value after the longest bar
     bars = []
     for index, category in enumerate(categories):
         y = index * ROW
@@ -100,9 +100,9 @@ def bar_chart(
         bars.append(
             Bar(
                 category=category,
-                y=y + 18,
+                y=y + 21,
                 width=round(width, 1),
-                label_y=y + 13,
+                label_y=y + 15,
                 value_x=round(width + 6, 1),
                 short_label=_short(category.label),
             )
@@ -164,7 +164,7 @@ class Tick:
 
     @property
     def label_y(self) -> float:
-        return self.y + 4
+        return self.y + 4.5
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ class ColumnChart:
 
     @property
     def tick_y(self) -> int:
-        return self.plot_bottom + 16
+        return self.plot_bottom + 19
 
     @property
     def stacked(self) -> bool:

@@ -207,18 +207,19 @@ OUTCOME_SERIES = [
 ]
 
 
-def _age_labels() -> dict[str, str]:
+def _age_labels() -> dict[str, tuple[str, str]]:
+    """Each age group: its name in the table, and a short one under the axis."""
     return {
-        "day": _("Under a day"),
-        "week": _("1 to 7 days"),
-        "month": _("7 to 30 days"),
-        "older": _("Over 30 days"),
+        "day": (_("Under a day"), _("< 1 day")),
+        "week": (_("1 to 7 days"), _("1–7 days")),
+        "month": (_("7 to 30 days"), _("7–30 days")),
+        "older": (_("Over 30 days"), _("> 30 days")),
     }
 
 
 def queue_chart(queue: dict[str, dict[str, int]]) -> ColumnChart:
     labels = _age_labels()
-    periods = [(labels[key], labels[key]) for key, _start, _end in AGE_BUCKETS]
+    periods = [labels[key] for key, _start, _end in AGE_BUCKETS]
     series = [Series(kind.value, str(kind.label), tone) for kind, tone in KIND_SERIES]
     values = {s.key: [queue[s.key][key] for key, _s, _e in AGE_BUCKETS] for s in series}
     total = sum(sum(v) for v in values.values())

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from app.catalog import access
 from app.dashboards import panels, queries
@@ -17,7 +17,7 @@ from app.moderation.reply import reply_status
 from app.public.cache import page_context, public_page
 
 
-@require_GET
+@require_safe
 @public_page
 def overview(request: HttpRequest) -> HttpResponse:
     numbers = queries.overview_numbers()
@@ -25,7 +25,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboards/overview.html", context)
 
 
-@require_GET
+@require_safe
 def newsroom(request: HttpRequest) -> HttpResponseBase:
     """For editors and moderators (the people who see every draft); others get 403."""
     user = request.user

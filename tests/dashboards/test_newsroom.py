@@ -119,8 +119,9 @@ def test_each_panel_counts_what_it_says(client: Client, alice: Any, settings: An
     assert bars(page, "failure-classes") == {"Timed out": 1}
 
     changed = page.select_one("#changed-heading").find_parent("section")
-    titles = [a.get_text() for a in changed.select("tbody td:first-child a")]
+    titles = [a.get_text() for a in changed.select("tbody td:first-child a:first-child")]
     assert sorted(titles) == ["Changed after citation", "Removed original"]
+    assert len(changed.select('a[href$="/versions/"]')) == 2
 
     replies = page.select_one("#reply-heading").find_parent("section")
     rows = [r.get_text(" ", strip=True) for r in replies.select("tbody tr")]
