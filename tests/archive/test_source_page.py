@@ -161,3 +161,26 @@ def test_the_page_in_french(client: Client) -> None:
     assert "Affirmations qui citent cette source" in html
     assert "TrainedOn n’archive pas les adresses de réseau privé ou local." in html
     assert "Pas encore vérifiée" in html and "TrainedOn n’a pas encore vérifié" in html
+
+
+def test_an_editor_may_retry_from_the_page_only_when_it_can_succeed(
+    client: Client, alice: Any
+) -> None:
+    slow, _public, _draft = cited_source()
+    CaptureFactory(source=slow, status=CaptureStatus.FAILED, error_class=ErrorClass.TIMEOUT)
+    blocked = SourceFactory()
+    EvidenceFactory(source=blocked)
+    CaptureFactory(
+        source=blocked, status=CaptureStatus.FAILED, error_class=ErrorClass.BLOCKED_ADDRESS
+    )
+    assert "data-retry" not in page(client, slow)  # readers get no button
+    client.force_login(alice)
+    assert "data-retry" in page(client, slow)
+    html = page(client, blocked)
+    assert "data-retry" not in html and "Retry archiving" not in html
+    assert reverse("editor:source_upload", args=[blocked.pk]) in html
+    # The form posts back to this page.
+    response = client.post(
+        reverse("editor:source_retry", args=[slow.pk]), {"next": slow.get_absolute_url()}
+    )
+    assert response.status_code == 302 and response["Location"] == slow.get_absolute_url()
