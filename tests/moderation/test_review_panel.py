@@ -232,3 +232,33 @@ def test_the_confirmation_page_marks_items_decided_meanwhile(bob_client, pending
     page = response.content.decode()
     assert "Publish 2 items?" in page
     assert "no longer waiting: it will be skipped" in block(page, f'data-key="claim:{done.pk}"')
+
+
+def test_a_suggestion_shows_claims_worded_alike(bob_client, needs_postgres):
+    from app.moderation.models import Suggestion
+    from tests.factories import ModelEntityFactory
+
+    vidgen = ModelEntityFactory(name="Vidgen 2")
+    existing = ClaimFactory(statement="Vidgen 2 was trained on speedrun videos from the archive.")
+    existing.models_named.add(vidgen)
+    ClaimFactory(
+        statement="Vidgen 2 was trained on speedrun videos, says a forum."
+    )  # names nothing
+    suggestion = Suggestion.objects.create(
+        kind="claim",
+        url="https://news.example/s",
+        normalized_url="https://news.example/s",
+        statement="Vidgen 2 was trained on the speedrun videos of the archive.",
+        summary="What the page shows.",
+    )
+    page = review_page(bob_client, "suggestion", suggestion.pk)
+    similar = page[page.index("Similar existing claims") :]
+    assert f'data-similar="{existing.pk}"' in similar and "worded alike (" in similar
+    assert similar.count("data-similar=") == 1
+
+
+def test_the_review_reads_in_french(bob_client, carol):
+    world = review_world.build(carol)
+    page = bob_client.get(f"/fr/moderation/queue/claim/{world.claim.pk}/").content.decode()
+    assert "Affirmations existantes semblables" in page and "Le bilan de l’auteur" in page
+    assert "Votre décision" in page and "Historique de cet élément" in page
