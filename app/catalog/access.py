@@ -157,6 +157,11 @@ def can_edit_claim(user: Any, claim: Claim) -> bool:
     return has(user, CREATE) and claim.created_by_id == user.pk and claim.state in AUTHOR_EDITABLE
 
 
+def can_edit_entity(user: Any) -> bool:
+    """Models, developers and content are edited by whoever holds the entity permission."""
+    return has(user, EDIT_ENTITY)
+
+
 def can_add_evidence(user: Any, claim: Claim) -> bool:
     if not has(user, ADD_EVIDENCE) or not can_see_claim(user, claim):
         return False

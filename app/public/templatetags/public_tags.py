@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import template
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils.safestring import SafeString
 
+from app.catalog import access
 from app.catalog.models import Claim, Entity
 from app.lib.timecodes import format_timecode
 from app.public import html, render
@@ -21,6 +22,18 @@ if TYPE_CHECKING:
     from app.public.queries import FacetValue
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def entity_edit_url(context: Mapping[str, Any], entity: Entity) -> str:
+    """The workspace's edit address of ``entity`` for a reader who may edit it, else "".
+
+    Only signed-in people may, and their pages are never cached (app.public.cache), so
+    an anonymous reader's cached page never carries the link."""
+    request = context.get("request")
+    if request is None or not access.can_edit_entity(request.user):
+        return ""
+    return reverse("editor:entity_edit", args=[entity.slug])
 
 
 @register.simple_tag
