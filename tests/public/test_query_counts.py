@@ -16,13 +16,16 @@ PAGES = {
     "claim list": ("/claims/", 5),
     "filtered list": ("/claims/?model=vidgen&verdict=disputed&verdict=supported&sort=evidence", 6),
     "search": ("/claims/?q=blockcraft&content=blockcraft", {"sqlite": 13, "postgresql": 10}),
-    # +1: the claim's relations (graph); +1: its disclosure gap and cases (disclosures)
-    "claim page": ("/claims/vidgen-blockcraft/", 8),
-    "claim page in French": ("/fr/claims/vidgen-blockcraft/", 8),
+    # +1: the claim's relations (graph); +1: its disclosure gap and cases (disclosures);
+    # +1: the signal timelines of its cited pages (archive)
+    "claim page": ("/claims/vidgen-blockcraft/", 9),
+    "claim page in French": ("/fr/claims/vidgen-blockcraft/", 9),
     "model page": ("/entities/vidgen/", 6),  # +1: its disclosures, gap and cases
-    "work page": ("/entities/blockcraft/", 8),  # +2: index rows, paths (graph)
-    # +2: it lists its models' claims (a developer is named through its models)
-    "developer page": ("/entities/frontier/", 6),
+    # +2: index rows, paths (graph); +1: signal timelines (archive)
+    "work page": ("/entities/blockcraft/", 9),
+    # +2: it lists its models' claims (a developer is named through its models);
+    # +1: signal timelines (archive)
+    "developer page": ("/entities/frontier/", 7),
     "entity index": ("/entities/", 1),
     "methodology": ("/methodology/", 0),
     "data page": ("/data/", 0),
