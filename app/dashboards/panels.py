@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from app.archive.models import CaptureStatus, ErrorClass
+from app.archive.states import error_short_label
 from app.catalog.choices import EvidenceKind, OnlineStatus, PublicationState, Stance, Verdict
 from app.dashboards.charts import BarChart, Category, ColumnChart, Series, bar_chart, column_chart
 from app.dashboards.queries import AGE_BUCKETS, MONTHS, CaptureDay, months_between
@@ -278,7 +279,7 @@ def capture_panels(days: list[CaptureDay], today: date, span: int) -> dict[str, 
         (
             Category(
                 key or "unknown",
-                str(ErrorClass(key).label) if key in ErrorClass.values and key else _("Unknown"),
+                error_short_label(key) if key in ErrorClass.values and key else _("Unknown"),
                 n,
                 "",
                 "red",
