@@ -178,3 +178,19 @@ def test_staff_can_queue_a_new_capture_of_a_source_from_the_admin(client, admin_
     assert response.status_code == 302
     again = source.captures.exclude(pk=capture.pk).get()
     assert (again.status, again.origin, again.requested_by) == ("queued", "retry", admin_user)
+
+
+def test_the_admin_does_not_requeue_a_failure_no_retry_can_fix(client, admin_user):
+    source = SourceFactory()
+    blocked = CaptureFactory(
+        source=source, status=CaptureStatus.FAILED, error_class="blocked_address"
+    )
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:archive_capture_changelist"),
+        {"action": "capture_again", "_selected_action": [blocked.pk]},
+        follow=True,
+    )
+    assert source.captures.count() == 1
+    assert "Archiving again would fail the same way" in response.content.decode()
+    assert "0 new captures queued." in response.content.decode()
