@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from django.db import transaction
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from app.archive.frames import refresh_evidence_frames
 from app.archive.manifest import write_manifest
 from app.archive.models import (
     ArtifactKind,
@@ -43,6 +46,8 @@ from app.catalog.choices import (
     Verdict,
 )
 from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
+from app.catalog.services import verdict_set
+from app.demo.pictures import make_clip, page_screenshot, poster
 from app.graph.demo import seed_graph_demo
 from app.lib.urls import normalize_url
 
@@ -71,6 +76,22 @@ STATEMENT = DemoPage(
     "openai-sora-data-statement.html",
     SourceKind.ARTICLE,
     "TrainedOn Demo Newsroom",
+)
+
+ANALYSIS = DemoPage(
+    "https://demo.trainedon.example/analysis/stream-layouts",
+    "stream-overlay-analysis.html",
+    SourceKind.ARTICLE,
+    "TrainedOn Demo Newsroom",
+)
+PAGES = (REPORT, STATEMENT, ANALYSIS)
+CLIP_URL = "https://demo.trainedon.example/clips/sora-blockworld-test.mp4"
+CLIP_CAPTURED_AT = datetime(2024, 12, 13, 9, 30, 0, tzinfo=UTC)
+VERDICT_AT = datetime(2024, 12, 20, 16, 0, 0, tzinfo=UTC)
+VERDICT_NOTE = (
+    "Supported, moderate: independent tests reproduce game interfaces (the report, and the "
+    "demo clip at 00:02–00:05 where an inventory bar and a health display appear). OpenAI "
+    "has neither confirmed nor denied; its statement names no sources."
 )
 
 ENTITIES: list[dict[str, Any]] = [
@@ -183,7 +204,26 @@ EVIDENCE: list[dict[str, Any]] = [
         "quote": "",
         "locator": "paragraph 3",
     },
+    {
+        "claim": "sora-trained-on-twitch-streams",
+        "page": ANALYSIS,
+        "kind": EvidenceKind.RESEARCH,
+        "stance": Stance.CONTRADICTS,
+        "summary": "A demo analysis argues that a livestream layout is a convention of the genre: prompts naming other platforms gave the same layout, so it does not single out Twitch recordings.",
+        "quote": "A model that produces this layout has learned the genre; that alone does not show that it saw recordings from Twitch itself.",
+        "locator": "paragraph 2",
+    },
 ]
+CLIP_EVIDENCE: dict[str, Any] = {
+    "claim": "sora-trained-on-video-game-footage",
+    "kind": EvidenceKind.OUTPUT_COMPARISON,
+    "stance": Stance.SUPPORTS,
+    "summary": "In a demo test clip generated from a prompt for blocky sandbox gameplay, an inventory bar of nine slots and a row of hearts appear from 00:02 and stay on screen, as in Minecraft's interface.",
+    "quote": "",
+    "locator": "00:02–00:05",
+    "time_start": Decimal("2"),
+    "time_end": Decimal("5"),
+}
 
 
 def _record_id(*parts: str) -> str:
@@ -289,7 +329,24 @@ def _archive_page(source: Source, page: DemoPage) -> Capture:
         derived_from=raw,
         how=f"trafilatura {trafilatura.__version__}",
     )
-    for name, tool in (("fetch", "demo file"), ("extract", "trafilatura")):
+    store_artifact(
+        capture=capture,
+        kind=ArtifactKind.SCREENSHOT,
+        name="screenshot.png",
+        data=page_screenshot(
+            url=page.url,
+            moment=CAPTURED_AT,
+            site=page.publisher,
+            title=str(metadata.get("title") or ""),
+            byline=f"{metadata.get('author') or ''} · {metadata.get('date') or ''}",
+            paragraphs=[p for p in text.split("\n") if p.strip()],
+        ),
+        media_type="image/png",
+        derived_from=raw,
+        how="Pillow, drawn from the shipped page's text (no browser needed offline); "
+        "address and UTC time written on top as the browser step does",
+    )
+    for name, tool in (("fetch", "demo file"), ("extract", "trafilatura"), ("browser", "Pillow")):
         CaptureStep.objects.create(
             capture=capture,
             name=name,
@@ -323,7 +380,7 @@ def seed_demo() -> dict[str, int]:
         entities[entity.slug] = entity
         created["entities"] += made
     sources: dict[str, Source] = {}
-    for page in (REPORT, STATEMENT):
+    for page in PAGES:
         source, made = Source.objects.get_or_create(
             normalized_url=normalize_url(page.url),
             defaults={
@@ -385,5 +442,108 @@ def seed_demo() -> dict[str, int]:
             },
         )
         created["evidence"] += made
+    created["evidence"] += _seed_clip(created)
+    created["verdicts"] = _seed_verdict()
     created.update(seed_graph_demo())  # the game-clip dataset index and its links (app/graph)
     return created
+
+
+def _archive_clip(source: Source) -> tuple[Capture, bool]:
+    """The demo clip's capture: the video, its poster and metadata (frames come later)."""
+    existing = source.captures.filter(origin=CaptureOrigin.DEMO).first()
+    if existing is not None:
+        return existing, False
+    capture = Capture.objects.create(
+        source=source,
+        status=CaptureStatus.RUNNING,
+        origin=CaptureOrigin.DEMO,
+        requested_url=CLIP_URL,
+        final_url=CLIP_URL,
+        http_status=200,
+        content_type="video/mp4",
+        created_at=CLIP_CAPTURED_AT,
+        started_at=CLIP_CAPTURED_AT,
+        attempts=1,
+        tool_versions={"ffmpeg": "imageio-ffmpeg", "Pillow": "demo frames"},
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "clip.mp4"
+        duration = make_clip(path)
+        video = store_artifact(
+            capture=capture,
+            kind=ArtifactKind.VIDEO,
+            name="video.mp4",
+            path=str(path),
+            media_type="video/mp4",
+            how="demo clip drawn with Pillow, encoded by imageio-ffmpeg",
+            metadata={"duration": duration, "width": 640, "height": 360, "fps": 25},
+        )
+        store_artifact(
+            capture=capture,
+            kind=ArtifactKind.THUMBNAIL,
+            name="poster.png",
+            data=poster(path),
+            media_type="image/png",
+            derived_from=video,
+            how="the frame at 3 s",
+        )
+    info = {"title": "Demo test clip: blocky sandbox gameplay (generated)", "duration": duration,
+            "uploader": "TrainedOn demo", "webpage_url": CLIP_URL}  # fmt: skip
+    store_artifact(
+        capture=capture,
+        kind=ArtifactKind.INFO_JSON,
+        name="info.json",
+        data=json.dumps(info, sort_keys=True, indent=2).encode(),
+        media_type="application/json",
+        derived_from=video,
+        how="demo metadata",
+    )
+    CaptureStep.objects.create(capture=capture, name="media", status=StepStatus.SUCCEEDED,
+                               tool="imageio-ffmpeg", started_at=CLIP_CAPTURED_AT,
+                               finished_at=CLIP_CAPTURED_AT)  # fmt: skip
+    capture.status = CaptureStatus.SUCCEEDED
+    capture.finished_at = CLIP_CAPTURED_AT
+    capture.save(update_fields=["status", "finished_at"])
+    source.title = str(info["title"])
+    source.save(update_fields=["title", "updated_at"])
+    return capture, True
+
+
+def _seed_clip(created: dict[str, int]) -> int:
+    """The video source, its time-coded evidence item and the frames of its range."""
+    claim = Claim.objects.get(slug=str(CLIP_EVIDENCE["claim"]))
+    source, made = Source.objects.get_or_create(
+        normalized_url=normalize_url(CLIP_URL),
+        defaults={"url": CLIP_URL, "kind": SourceKind.VIDEO, "publisher": "TrainedOn demo",
+                  "online_status": OnlineStatus.ALIVE},
+    )  # fmt: skip
+    created["sources"] += made
+    capture, new_capture = _archive_clip(source)
+    created["captures"] += new_capture
+    spec = {k: v for k, v in CLIP_EVIDENCE.items() if k not in {"claim", "kind"}}
+    item, new_item = Evidence.objects.get_or_create(
+        claim=claim,
+        source=source,
+        kind=str(CLIP_EVIDENCE["kind"]),
+        defaults={**spec, "state": PublicationState.PUBLISHED, "published_at": PUBLISHED_AT,
+                  "created_at": CLIP_CAPTURED_AT},
+    )  # fmt: skip
+    if new_capture or new_item:
+        # The archive's own frame grabber (PyAV), as for any ranged item on a video; the
+        # manifest is written after, so it lists the frames too.
+        refresh_evidence_frames(evidence_id=item.pk)
+        capture.refresh_from_db()
+        if not capture.manifest_sha256:
+            write_manifest(capture)
+    return int(new_item)
+
+
+def _seed_verdict() -> int:
+    """One claim moves from unverified to supported, with its public note (once)."""
+    claim = Claim.objects.get(slug=str(CLIP_EVIDENCE["claim"]))
+    if claim.verdict_changes.filter(new_verdict=Verdict.SUPPORTED).exists():
+        return 0
+    change = verdict_set(claim=claim, verdict=Verdict.SUPPORTED, strength=Strength.MODERATE,
+                         note=VERDICT_NOTE, actor=None)  # fmt: skip
+    VerdictChange.objects.filter(pk=change.pk).update(changed_at=VERDICT_AT)
+    return 1

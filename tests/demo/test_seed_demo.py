@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from PIL import Image
 
+from app.archive.media import probe_media
 from app.archive.models import Artifact, Capture, CaptureStatus
-from app.archive.storage import rehash
-from app.catalog.access import public_claims
+from app.archive.steps.browser import BAND_COLOUR
+from app.archive.storage import open_artifact, rehash
+from app.catalog.access import public_claims, public_evidence
 from app.catalog.models import Claim, Entity, Evidence, Source
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +40,63 @@ def test_seed_demo_loads_the_sora_case_and_running_it_twice_changes_nothing():
     claims = public_claims()
     assert claims.count() == 2
     stances = set(Evidence.objects.values_list("stance", flat=True))
-    assert stances == {"supports", "context"}
+    assert stances == {"supports", "context", "contradicts"}
+
+
+def test_the_demo_shows_a_verdict_with_its_history_and_note():
+    call_command("seed_demo")
+    claim = Claim.objects.get(slug="sora-trained-on-video-game-footage")
+    assert (claim.verdict, claim.evidence_strength) == ("supported", "moderate")
+    steps = list(claim.verdict_changes.values_list("old_verdict", "new_verdict", "note"))
+    assert [(old, new) for old, new, _note in steps] == [("", "unverified"),
+                                                        ("unverified", "supported")]  # fmt: skip
+    assert "00:02" in steps[-1][2]
+    page = Client().get(f"/claims/{claim.slug}/")
+    assert page.status_code == 200
+    assert "00:02" in page.content.decode()
+
+
+def test_the_twitch_claim_has_evidence_against_it():
+    call_command("seed_demo")
+    against = Evidence.objects.get(stance="contradicts")
+    assert against.claim.slug == "sora-trained-on-twitch-streams"
+    assert against in public_evidence()
+    assert against.source.captures.get().artifacts.filter(kind="screenshot").exists()
+
+
+def test_the_demo_video_has_time_coded_evidence_and_real_frames():
+    call_command("seed_demo")
+    item = Evidence.objects.get(source__kind="video")
+    assert (item.time_start, item.time_end) == (Decimal("2.000"), Decimal("5.000"))
+    assert item.time_range_problem == ""
+    capture = item.source.captures.get()
+    video = capture.artifacts.get(kind="video")
+    with open_artifact(video) as handle:
+        probe = probe_media(handle)
+    assert 5.5 < probe.duration < 6.5 and probe.width == 640
+    frames = capture.artifacts.filter(kind="frame").order_by("name")
+    assert [f.metadata["time"] for f in frames] == [2.0, 3.5, 5.0]
+    for frame in frames:
+        with open_artifact(frame) as handle, Image.open(handle) as image:
+            assert image.size == (640, 360)
+            # From 00:02 the inventory bar is on screen: grey slots along the bottom.
+            assert image.convert("RGB").getpixel((320, 360 - 20)) == pytest.approx(
+                (198, 198, 198), abs=24
+            )
+    listed = json.loads(open_artifact(capture.artifacts.get(kind="manifest")).read())
+    names = json.dumps(listed)
+    assert all(f.name in names for f in frames)  # the manifest, written last, lists them
+
+
+def test_every_demo_page_capture_has_a_stamped_screenshot():
+    call_command("seed_demo")
+    for source in Source.objects.filter(kind="article", captures__origin="demo").distinct():
+        shot = source.captures.get(origin="demo").artifacts.get(kind="screenshot")
+        with open_artifact(shot) as handle, Image.open(handle) as image:
+            assert image.format == "PNG" and image.width == 1280 and image.height > 600
+            band = image.convert("RGB").getpixel((5, 5))
+        assert band == BAND_COLOUR  # the archive's stamp: address and UTC time on top
+        assert rehash(shot) == (shot.sha256, shot.size)
 
 
 def test_every_demo_source_has_a_finished_capture_with_verifiable_files():
@@ -42,7 +105,10 @@ def test_every_demo_source_has_a_finished_capture_with_verifiable_files():
         capture = source.captures.get()
         assert capture.status == CaptureStatus.SUCCEEDED
         kinds = set(capture.artifacts.values_list("kind", flat=True))
-        assert {"warc", "html", "text", "metadata", "manifest"} <= kinds
+        if source.kind == "video":
+            assert {"video", "thumbnail", "frame", "manifest"} <= kinds
+            continue
+        assert {"warc", "html", "text", "metadata", "screenshot", "manifest"} <= kinds
         assert capture.manifest_sha256 == capture.artifacts.get(kind="manifest").sha256
         for artifact in capture.artifacts.all():
             assert rehash(artifact) == (artifact.sha256, artifact.size)
