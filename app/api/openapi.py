@@ -236,6 +236,29 @@ SCHEMAS: dict[str, Any] = {
             "content_usage": {"type": "object", "additionalProperties": STR},
             "robots_content_usage": {"type": "array", "items": STR},
             "directives": {"type": "array", "items": STR},
+            # C2PA manifests of the capture's images and videos ("Content credentials").
+            "content_credentials": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "file": STR,
+                        "sha256": STR,
+                        "media_type": STR,
+                        "status": {
+                            "type": "string",
+                            "enum": ["found", "none", "unsupported", "unreadable"],
+                        },
+                        "reason": STR,
+                        "claim_generator": STR,
+                        "signer": {"type": "object", "additionalProperties": STR},
+                        "training_mining": {"type": "object"},
+                        "not_allowed": {"type": "array", "items": STR},
+                        "validation_state": STR,
+                        "problems": {"type": "array", "items": {"type": "object"}},
+                    },
+                    ["file", "sha256", "media_type", "status"],
+                ),
+            },
         }
     ),
     "Source": {
