@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import io
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,15 +54,20 @@ from app.catalog.services import (
     source_metadata_update,
     verdict_set,
 )
+from app.ledgerdata import linked
 from app.ledgerdata.models import ImportedRecord, ImportRun
 from app.lib.urls import InvalidURL, normalize_url
 
 CAPTURES_PER_MINUTE = 30
 MAX_REPORT = 2000
 MAX_LINE_BYTES = 1_000_000
-TYPES = ("entity", "source", "claim", "evidence")
-# A dump's files are named after their record type: claims.jsonl.gz holds claims.
-FILE_TYPES = {"entities": "entity", "sources": "source", "claims": "claim", "evidence": "evidence"}
+TYPES = ("entity", "source", "claim", "evidence", "relation", "disclosure", "case")
+# A dump's files are named after their record type: claims.jsonl.gz holds claims. In
+# dependency order: a dump folder is imported in this order.
+FILE_TYPES = {
+    "entities": "entity", "sources": "source", "claims": "claim", "evidence": "evidence",
+    "relations": "relation", "disclosures": "disclosure", "cases": "case",
+}  # fmt: skip
 
 CSV_COLUMNS = (
     "claim_id", "statement", "summary", "first_seen", "language", "models", "developer",
@@ -311,7 +318,9 @@ class Importer:
         self.run = run
         self.progress = progress
         self.outcome = Outcome()
-        self.seen: dict[tuple[str, str], int] = {}  # external ids in this file -> line
+        # This pass's mark on the external ids it meets (`ImportedRecord.batch`): the
+        # duplicate check reads the database, so no per-record state grows in memory.
+        self.batch = uuid.uuid4().hex
         self.next_capture_at = timezone.now()
 
     # -- the loop --
@@ -335,32 +344,37 @@ class Importer:
             if kind not in TYPES:
                 raise Refused("type", f"Must be one of {', '.join(TYPES)}, not {kind!r}.")
             key = self._external_id(kind, data)
-            first = self.seen.get((kind, key))
-            if first is not None and data.get("_row_of_claim"):
-                return  # the CSV form repeats a claim on each of its evidence rows
-            if first is not None:
+            known = ImportedRecord.objects.filter(record_type=kind, external_id=key)
+            met = known.values_list("batch", "line").first()
+            if met is not None and met[0] == self.batch:
+                if data.get("_row_of_claim"):
+                    return  # the CSV form repeats a claim on each of its evidence rows
                 raise Refused(
-                    "external_id", f"Duplicate external id {key!r} (first on line {first})."
+                    "external_id", f"Duplicate external id {key!r} (first on line {met[1]})."
                 )
-            if ImportedRecord.objects.filter(record_type=kind, external_id=key).exists():
-                self.seen[(kind, key)] = line
+            if met is not None:  # imported before: nothing changes but the mark
+                known.update(batch=self.batch, line=line)
                 self.outcome.unchanged += 1
                 return
             with transaction.atomic():  # a savepoint: a refused record leaves nothing
                 obj = getattr(self, f"_{kind}")(data)
                 if obj is None:
-                    self.seen[(kind, key)] = line
                     self.outcome.unchanged += 1
                     return
                 ImportedRecord.objects.create(
-                    record_type=kind, external_id=key, object_id=obj.pk, run=self.run
+                    record_type=kind,
+                    external_id=key,
+                    object_id=obj.pk,
+                    run=self.run,
+                    batch=self.batch,
+                    line=line,
                 )
-            self.seen[(kind, key)] = line
             self.outcome.created += 1
         except Refused as refused:
             self.outcome.refuse(line, refused.field, refused.message)
-        except (ValueError, publication.PublicationError) as exc:
-            self.outcome.refuse(line, "", str(exc))
+        except (ValueError, ValidationError, publication.PublicationError) as exc:
+            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.outcome.refuse(line, "", message)
 
     def _external_id(self, kind: str, data: dict[str, Any]) -> str:
         given = data.get("external_id")
@@ -378,6 +392,8 @@ class Importer:
             return f"{kind}:{_digest(data.get('name'), data.get('kind'), data.get('statement'))}"
         if kind == "source":
             return f"source:{normalize_url(_url(data.get('url'), 'url'))}"
+        if kind in ("relation", "disclosure", "case"):
+            return str(getattr(linked, f"{kind}_key")(data))
         source = data.get("source") if isinstance(data.get("source"), dict) else {}
         return "evidence:" + _digest(
             data.get("claim"), data.get("claim_external_id"), (source or {}).get("url"),
@@ -594,6 +610,17 @@ class Importer:
         if self.submit and claim.state != PublicationState.DRAFT:
             publication.publication_set(item, PublicationState.PENDING, actor=self.actor)
         return item
+
+    # -- relations, disclosures, cases (app/ledgerdata/linked.py) --
+
+    def _relation(self, data: dict[str, Any]) -> Any:
+        return linked.relation(self, data)
+
+    def _disclosure(self, data: dict[str, Any]) -> Any:
+        return linked.disclosure(self, data)
+
+    def _case(self, data: dict[str, Any]) -> Any:
+        return linked.case(self, data)
 
 
 def import_file(

@@ -77,6 +77,11 @@ class ImportedRecord(models.Model):
     object_id = models.PositiveBigIntegerField()
     run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # The import pass that last met this id, and on which line: a second line with the same id
+    # in one file is a duplicate. Kept here, not in the importer's memory, so an import of
+    # any size holds no per-record state (memory stays flat).
+    batch = models.CharField(max_length=32, blank=True, default="")
+    line = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [

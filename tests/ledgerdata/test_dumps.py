@@ -175,10 +175,10 @@ def test_another_app_adds_a_record_type(monkeypatch):
     real = list(apps.get_app_configs())
     plugin = SimpleNamespace(name="tests.ledgerdata.plugin")
     monkeypatch.setattr(apps, "get_app_configs", lambda: [*real, plugin])
-    assert "relations" in [r.name for r in record_types()]
+    assert "mentions" in [r.name for r in record_types()]
     manifest = dumps.write_dump()
-    assert {"relations.csv.gz", "relations.jsonl.gz"} <= {f["name"] for f in manifest["files"]}
-    assert jsonl("relations.jsonl.gz") == [{"claim": "one", "relation": "about"}]
+    assert {"mentions.csv.gz", "mentions.jsonl.gz"} <= {f["name"] for f in manifest["files"]}
+    assert jsonl("mentions.jsonl.gz") == [{"claim": "one", "relation": "about"}]
 
 
 def test_a_row_that_does_not_match_its_columns_stops_the_dump():

@@ -1,4 +1,5 @@
-"""A stand-in for another app (graph, disclosures) adding a record type to the dump."""
+"""A stand-in for another app adding a record type to the dump (graph and disclosures
+add theirs the same way: app/graph/dumps.py, app/disclosures/dumps.py)."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -12,5 +13,5 @@ def _rows() -> Iterator[dict[str, Any]]:
 
 
 DUMP_RECORD_TYPES = [
-    {"name": "relations", "columns": ["claim", "relation"], "rows": _rows, "order": 60}
+    {"name": "mentions", "columns": ["claim", "relation"], "rows": _rows, "order": 90}
 ]
