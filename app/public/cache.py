@@ -128,7 +128,10 @@ def page_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def _cache_key(request: HttpRequest, version: int) -> str:
-    url = hashlib.blake2s(request.get_full_path().encode(), digest_size=12).hexdigest()
+    # The host and scheme too: pages carry absolute links built from them (canonical,
+    # og:url, the cite box), which must not be served to a reader of another host.
+    where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    url = hashlib.blake2s(where.encode(), digest_size=12).hexdigest()
     htmx = "h" if request.headers.get("HX-Request") else "p"
     return f"page:{cache_tag()}:{version}:{get_language()}:{htmx}:{url}"
 

@@ -9,6 +9,14 @@ of the cost. The rare parts (the video of a time-coded item, the link to a
 changed source's versions) still come from their template,
 ``monitor/_evidence_frames.html``.
 
+Each item is a card: what it shows, then its source with the state of its
+archived copy in plain words (``app.archive.states.describe_capture``: archived,
+partly archived, failed and why, being archived), the capture date, links to the
+archived copy and to the original, and the stamped screenshot (or the video's
+poster) as a lazy-loaded thumbnail from our own artifact address. A time-coded
+item's range is a link to that moment of the archived video (``#t=`` media
+fragment).
+
 Everything interpolated is escaped with ``html.escape`` (quotes included), as
 Django's autoescape would; tests/public/test_evidence_html.py checks a hostile
 item renders inert.
@@ -19,17 +27,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from app.archive.states import CaptureState, describe_capture
 from app.catalog.choices import EvidenceKind, Grounding, OnlineStatus
 from app.lib.timecodes import format_timecode
 from app.public.html import Localized, e
-from app.public.render import id_url
+from app.public.render import file_url, id_url
 
 if TYPE_CHECKING:
     from app.public.queries import EvidenceView
+    from app.public.rows import ArtifactRow, CaptureRow
+
+
+def seconds(value: object) -> str:
+    """12, 12.5: a media fragment (``#t=``) wants plain seconds."""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
 
 
 class EvidenceRenderer:
@@ -39,14 +55,19 @@ class EvidenceRenderer:
         self.claim_language = e(claim_language)
         self.kinds = {value: e(label) for value, label in EvidenceKind.choices}
         self.in_video = e(gettext("In the video:"))
+        self.play_from = gettext("Play the archived video from %(start)s")
         self.where = e(gettext("Where:"))
         self.method = e(gettext("Method:"))
         self.groundings = {value: e(label) for value, label in Grounding.choices if value}
         self.original = e(gettext("original"))
         self.archived_copy = e(gettext("archived copy"))
         self.captured = gettext("captured %(date)s")
+        self.attempted = gettext("last attempt %(date)s")
         self.manifest = e(gettext("manifest SHA-256"))
-        self.not_archived = e(gettext("not archived yet"))
+        self.record = e(gettext("archiving record"))
+        self.technical = e(gettext("Technical detail"))
+        self.screenshot_alt = gettext("Screenshot of the archived page from %(publisher)s")
+        self.poster_alt = gettext("Still of the archived video from %(publisher)s")
         self.removed_on = gettext("The original was removed on %(gone)s.")
         self.removed = e(gettext("The original has been removed."))
         self.copy_from = gettext("The archived copy is from %(date)s.")
@@ -57,35 +78,75 @@ class EvidenceRenderer:
         self._local = Localized()
         self._source_url = id_url("archive:source")
         self._flag_url = id_url("moderation:flag_evidence")
+        self._origin = getattr(settings, "ARTIFACT_ORIGIN", "") or ""
+        self._artifact_url = file_url("archive:artifact")
+        self._video_url = file_url("monitor:video")
+        self._states: dict[tuple[str | None, str, str], CaptureState] = {}
 
     def render_all(self, views: Iterable[EvidenceView]) -> SafeString:
         return mark_safe("".join(self.render(view) for view in views))  # noqa: S308 (escaped)
 
+    def state(
+        self, status: str | None, error_class: str = "", error_text: str = ""
+    ) -> CaptureState:
+        """``describe_capture``, once per distinct status and error on the page."""
+        key = (status, error_class, error_text)
+        found = self._states.get(key)
+        if found is None:
+            found = self._states[key] = describe_capture(status, error_class, error_text)
+        return found
+
+    def _file_url(self, artifact: ArtifactRow) -> str:
+        return self._origin + self._artifact_url(artifact.pk, artifact.name)
+
     def render(self, view: EvidenceView) -> str:
         item, source, capture = view.item, view.item.source, view.capture
         publisher = e(source.display_publisher)
-        parts = [
-            f'<article class="evidence {e(item.stance)}" id="evidence-{item.pk}">\n',
-            f'  <p><strong class="kind">{self.kinds.get(item.kind, e(item.kind))}</strong>: '
-            f'<span lang="{self.claim_language}">{e(item.summary)}</span></p>\n',
+        video = poster = shot = None
+        for artifact in view.artifacts:
+            if artifact.kind == "video" and video is None:
+                video = artifact
+            elif artifact.kind == "thumbnail" and poster is None:
+                poster = artifact
+            elif artifact.kind == "screenshot" and shot is None:
+                shot = artifact
+        kind = self.kinds.get(item.kind) or e(item.kind)
+        parts = [f'<article class="evidence card {e(item.stance)}" id="evidence-{item.pk}">\n']
+        # The thumbnail comes first so that a narrow screen can float it beside the text.
+        thumb = shot if shot is not None else (poster if video is None else None)
+        if thumb is not None and capture is not None:
+            alt = self.screenshot_alt if thumb is shot else self.poster_alt
+            alt_text = e(alt % {"publisher": source.display_publisher})
+            parts.append(
+                f'<a class="ev-thumb" href="{self._source_url(item.source_id)}">'
+                f'<img src="{self._file_url(thumb)}" loading="lazy" '
+                f'decoding="async" width="240" height="150" alt="{alt_text}"></a>\n'
+            )
+        parts += [
+            f'<div class="ev-body">\n  <p class="ev-kind"><strong class="kind">{kind}</strong>',
         ]
+        if item.grounding in self.groundings:
+            label = self.groundings[item.grounding]
+            parts.append(f' <span class="grounding {e(item.grounding)}">{label}</span>')
+        parts.append(
+            f'</p>\n  <p class="ev-summary" lang="{self.claim_language}">{e(item.summary)}</p>\n'
+        )
         if item.quote:
             lang = e(source.language) if source.language else self.claim_language
             parts.append(f'  <blockquote lang="{lang}">{e(item.quote)}</blockquote>\n')
         if item.time_start is not None:
-            span = format_timecode(item.time_start)
-            if item.time_end is not None:
-                span += "–" + format_timecode(item.time_end)
-            parts.append(
-                f'  <p class="meta">{self.in_video} <span class="timerange">{e(span)}</span></p>\n'
-            )
+            parts.append(self._timerange(item.time_start, item.time_end, video))
         if item.locator:
             parts.append(f'  <p class="meta">{self.where} {e(item.locator)}</p>\n')
-        if item.grounding or item.method_note:
-            parts.append(self._method(item.grounding, item.method_note))
+        if item.method_note:
+            parts.append(
+                f'  <p class="meta method">{self.method} '
+                f'<span lang="{self.claim_language}">{e(item.method_note)}</span></p>\n'
+            )
         if item.time_start is not None or view.changed_after_citation:
-            parts.append(self._frames.render({"view": view}))
-        parts.append(f'  <p class="source">\n    <span class="publisher">{publisher}</span>')
+            poster_url = self._file_url(poster) if poster is not None else ""
+            parts.append(self._frames.render({"view": view, "poster": poster_url}))
+        parts.append(f'  <p class="source"><span class="publisher">{publisher}</span>')
         if source.title:
             parts.append(f", <cite>{e(source.title)}</cite>")
         if source.published_on:
@@ -93,46 +154,90 @@ class EvidenceRenderer:
             parts.append(
                 f', <time datetime="{iso}">{e(self._local.date(source.published_on))}</time>'
             )
-        hidden = f'<span class="visually-hidden"> ({publisher})</span>'
-        parts.append(
-            f'\n    · <a href="{e(source.url)}" rel="nofollow noopener noreferrer">'
-            f"{self.original}{hidden}</a>\n"
-        )
-        if capture is not None:
-            captured = e(self.captured % {"date": self._local.date(capture.created_at)})
-            archived = self._source_url(item.source_id)
-            parts.append(
-                f'    · <a href="{archived}">{self.archived_copy}{hidden}</a>\n'
-                f'    <span class="meta">({captured}'
-            )
-            if capture.manifest_sha256:
-                digest = e(capture.manifest_sha256)
-                parts.append(
-                    f', {self.manifest} <code class="hash" title="{digest}">{digest[:16]}…</code>'
-                )
-            parts.append(")</span>\n")
-        else:
-            parts.append(f'    · <span class="meta">{self.not_archived}</span>\n')
-        parts.append("  </p>\n")
+        parts.append("</p>\n")
+        parts.append(self._capture(view, capture, publisher))
         warning = self._warning(view)
         if warning:
             parts.append(f'  <p class="warning" role="note">{warning}</p>\n')
-        flag = self._flag_url(item.pk)
-        parts.append(
-            f'  <p class="meta"><a class="flag-link" rel="nofollow" href="{flag}">'
-            f"{self.report}</a></p>\n</article>\n"
-        )
+        parts.append("</div>\n")
+        parts.append("</article>\n")
         return "".join(parts)
 
-    def _method(self, grounding: str, note: str) -> str:
-        """How the item was obtained, and whether it is grounded or speculative."""
-        badge = ""
-        if grounding in self.groundings:
-            badge = f'<span class="grounding {e(grounding)}">{self.groundings[grounding]}</span> '
-        text = ""
-        if note:
-            text = f'{self.method} <span lang="{self.claim_language}">{e(note)}</span>'
-        return f'  <p class="meta method">{badge}{text}</p>\n'
+    def _timerange(self, start: object, end: object, video: ArtifactRow | None) -> str:
+        span = format_timecode(start)  # type: ignore[arg-type]
+        fragment = f"#t={seconds(start)}"
+        if end is not None:
+            span += "–" + format_timecode(end)  # type: ignore[arg-type]
+            fragment += f",{seconds(end)}"
+        if video is None:
+            shown = f'<span class="timerange">{e(span)}</span>'
+        else:
+            url = self._video_url(video.pk, video.name) + fragment
+            label = e(self.play_from % {"start": format_timecode(start)})  # type: ignore[arg-type]
+            shown = (
+                f'<a class="timerange" href="{e(url)}" title="{label}">{e(span)}'
+                f'<span class="visually-hidden"> ({label})</span></a>'
+            )
+        return f'  <p class="meta">{self.in_video} {shown}</p>\n'
+
+    def _capture(self, view: EvidenceView, capture: CaptureRow | None, publisher: str) -> str:
+        """The archived copy's state in plain words, its date, and the two links."""
+        item = view.item
+        hidden = f'<span class="visually-hidden"> ({publisher})</span>'
+        record = self._source_url(item.source_id)
+        original = (
+            f'<a href="{e(item.source.url)}" rel="nofollow noopener noreferrer">'
+            f"{self.original}{hidden}</a>"
+        )
+        if capture is not None:
+            state = self.state(capture.status, capture.error_class, capture.error_text)
+            when = e(self.captured % {"date": self._local.date(capture.created_at)})
+            iso = capture.created_at.isoformat()
+            html = (
+                f'  <div class="capture capture-{state.key}"><p>'
+                f'<span class="capture-state">{e(state.label)}</span> '
+                f'<time datetime="{iso}">{when}</time>'
+            )
+            if capture.manifest_sha256:
+                digest = e(capture.manifest_sha256)
+                html += (
+                    f' <span class="meta">· {self.manifest} '
+                    f'<code class="hash" title="{digest}">{digest[:16]}…</code></span>'
+                )
+            html += "</p>\n"
+            if state.key != "archived":
+                html += f'  <p class="meta">{e(state.explanation)}</p>\n'
+            html += (
+                f'  <p class="links"><a href="{record}">{self.archived_copy}{hidden}</a> · '
+                f"{original}"
+            )
+        else:
+            attempt = view.attempt
+            state = (
+                self.state(attempt.status, attempt.error_class, attempt.error_text)
+                if attempt is not None
+                else self.state(None)
+            )
+            html = (
+                f'  <div class="capture capture-{state.key}"><p>'
+                f'<span class="capture-state">{e(state.label)}</span>'
+            )
+            if attempt is not None and state.key == "failed":
+                when = e(self.attempted % {"date": self._local.date(attempt.created_at)})
+                html += f' <span class="meta">{when}</span>'
+            html += f'</p>\n  <p class="meta">{e(state.explanation)}</p>\n'
+            if state.detail:
+                html += (
+                    f"  <details><summary>{self.technical}</summary>"
+                    f"<code>{e(state.detail)}</code></details>\n"
+                )
+            link = f'<a href="{record}">{self.record}{hidden}</a> · ' if attempt is not None else ""
+            html += f'  <p class="links">{link}{original}'
+        flag = self._flag_url(item.pk)
+        return (
+            f'{html} · <a class="flag-link" rel="nofollow" href="{flag}">{self.report}</a></p>\n'
+            "  </div>\n"
+        )
 
     def _warning(self, view: EvidenceView) -> str:
         source, capture = view.item.source, view.capture

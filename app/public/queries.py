@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -22,7 +23,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -31,7 +32,7 @@ from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.catalog import access
 from app.catalog.access import public_claims, public_evidence, public_sources
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
-from app.catalog.models import Claim, Entity, Tag, VerdictChange
+from app.catalog.models import AuditEntry, Claim, Entity, Tag, VerdictChange
 from app.catalog.naming import counts_sql, named_counts, naming_sql, public_naming
 from app.lib.prepared import PreparedQuery
 from app.public import search
@@ -355,9 +356,22 @@ def _count_ledger() -> dict[str, int]:
 @dataclass
 class EvidenceView:
     item: EvidenceRow
-    capture: CaptureRow | None
+    capture: CaptureRow | None  # the capture with files that shows the source as cited
     artifacts: list[ArtifactRow]
     changed_after_citation: bool
+    # The source's latest capture when none has files (failed, queued, running):
+    # what the page says instead of a copy. None when there is a copy or no capture.
+    attempt: CaptureRow | None = None
+
+
+@dataclass
+class Bylines:
+    """Who logged and who published a claim, by public display name only ("" when the
+    person has set none: the page then names the role, never the user name)."""
+
+    logged_by: str = ""
+    reviewed_by: str = ""
+    reviewed_at: datetime | None = None
 
 
 @dataclass
@@ -369,6 +383,7 @@ class ClaimPage:
     models: list[Entity] = field(default_factory=list)  # each with its developer
     content: list[Entity] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
+    bylines: Bylines = field(default_factory=Bylines)
 
 
 def access_claim(slug: str) -> Claim:
@@ -381,13 +396,15 @@ def access_claim(slug: str) -> Claim:
     return access.access_claim(access.ANONYMOUS, slug, queryset=claims)
 
 
-# The files of a capture the page links (JSON-LD archivedAt) or shows (video, frames).
+# The files of a capture the page links (JSON-LD archivedAt) or shows (video, frames,
+# the screenshot or the video's poster as the item's thumbnail).
 PAGE_ARTIFACT_KINDS = (
     ArtifactKind.WARC,
     ArtifactKind.PDF,
     ArtifactKind.SCREENSHOT,
     ArtifactKind.VIDEO,
     ArtifactKind.FRAME,
+    ArtifactKind.THUMBNAIL,
 )
 
 
@@ -396,7 +413,10 @@ def claim_page(slug: str) -> ClaimPage:
     found = _CLAIM(slug)
     if not found:
         raise Http404("No published claim has that address.")
-    claim = Claim.from_db(DEFAULT_DB_ALIAS, CLAIM_FIELDS, found[0])
+    n = len(CLAIM_FIELDS)
+    claim = Claim.from_db(DEFAULT_DB_ALIAS, CLAIM_FIELDS, found[0][:n])
+    logged_by, reviewed_by, reviewed_at = found[0][n : n + 3]
+    bylines = Bylines(logged_by or "", reviewed_by or "", reviewed_at)
     models, content, tags = claim_names(claim.pk)
     items = evidence_rows(claim.pk)
     views = evidence_views(claim.pk, items)
@@ -407,7 +427,8 @@ def claim_page(slug: str) -> ClaimPage:
     changes = [
         VerdictChange.from_db(DEFAULT_DB_ALIAS, CHANGE_FIELDS, row) for row in _CHANGES(claim.pk)
     ]
-    return ClaimPage(claim, [g for g in groups if g[2]], views, changes, models, content, tags)
+    kept = [g for g in groups if g[2]]
+    return ClaimPage(claim, kept, views, changes, models, content, tags, bylines)
 
 
 def _names_of(claim_id: int) -> QuerySet[Any]:
@@ -444,8 +465,11 @@ def _runs_of(claim_id: int) -> QuerySet[Capture]:
 
 
 def _captures_of(claim_id: int) -> QuerySet[Any]:
-    runs = _runs_of(claim_id).distinct().order_by("created_at", "id")
-    return runs.values_list(*CaptureRow.FIELDS)
+    """Every capture of the cited sources, whatever its status: those with files give
+    the archived copy, the latest of the others says why there is none (failed, queued)."""
+    cited = public_evidence().filter(claim_id=claim_id).values("source_id")
+    runs = Capture.objects.filter(source_id__in=cited).order_by("created_at", "id")
+    return runs.values_list(*CaptureRow.STATE_FIELDS)
 
 
 def _files_of(claim_id: int) -> QuerySet[Any]:
@@ -460,9 +484,29 @@ CHANGE_FIELDS = [field.attname for field in VerdictChange._meta.concrete_fields]
 
 # The claim page's queries, compiled once (app/lib/prepared.py): compiling them
 # took Django about as long as running them.
-_CLAIM = PreparedQuery(
-    lambda slug: public_claims().filter(slug=slug).values_list(*CLAIM_FIELDS), ""
-)
+
+
+def _claim_of(slug: str) -> QuerySet[Any]:
+    """The claim's columns, then its bylines: the display names of who logged it and of
+    who last published it (the audit log's ``claim.publish``), and when."""
+    published = AuditEntry.objects.filter(
+        action="claim.publish",
+        target_type="catalog.claim",
+        target_id=Cast(OuterRef("pk"), CharField()),
+    ).order_by("-created_at", "-id")
+    return (
+        public_claims()
+        .filter(slug=slug)
+        .values_list(
+            *CLAIM_FIELDS,
+            "created_by__display_name",
+            Subquery(published.values("actor__display_name")[:1]),
+            Subquery(published.values("created_at")[:1]),
+        )
+    )
+
+
+_CLAIM = PreparedQuery(_claim_of, "")
 _NAMES = PreparedQuery(_names_of, 0)
 _EVIDENCE = PreparedQuery(_evidence_of, 0)
 _CAPTURES = PreparedQuery(_captures_of, 0)
@@ -509,9 +553,12 @@ def evidence_views(claim_id: int, items: list[EvidenceRow]) -> list[EvidenceView
     and only the cited captures' are kept.
     """
     captures: dict[int, list[CaptureRow]] = defaultdict(list)
+    latest: dict[int, CaptureRow] = {}
     for row in _CAPTURES(claim_id):
         run = CaptureRow(*row)
-        captures[run.source_id].append(run)
+        latest[run.source_id] = run  # oldest first: the last one wins
+        if run.status in WITH_FILES:
+            captures[run.source_id].append(run)
     cited = [_capture_as_cited(captures.get(item.source_id, []), item) for item in items]
     wanted = {capture.pk for capture in cited if capture is not None}
     artifacts: dict[int, list[ArtifactRow]] = defaultdict(list)
@@ -528,6 +575,7 @@ def evidence_views(claim_id: int, items: list[EvidenceRow]) -> list[EvidenceView
                 capture=capture,
                 artifacts=artifacts.get(capture.pk, []) if capture else [],
                 changed_after_citation=bool(changed and changed > item.created_at),
+                attempt=latest.get(item.source_id) if capture is None else None,
             )
         )
     return views

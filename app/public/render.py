@@ -34,6 +34,7 @@ def markdown(text: str) -> SafeString:
 
 
 _PLACEHOLDERS = ("9182736451", "9182736452")
+_SAFE = "~:@!$&'()*+,;="  # what reverse() leaves unquoted in a path segment
 
 
 @lru_cache(maxsize=64)
@@ -49,7 +50,7 @@ def fast_reverse(name: str, *args: object) -> str:
     """
     url = _pattern(name, get_language(), len(args))
     for placeholder, value in zip(_PLACEHOLDERS, args, strict=False):
-        text = str(value) if isinstance(value, int) else quote(str(value), safe="~:@!$&'()*+,;=")
+        text = str(value) if isinstance(value, int) else quote(str(value), safe=_SAFE)
         url = url.replace(placeholder, text)
     return url
 
@@ -64,6 +65,14 @@ def id_url(name: str) -> Callable[[int], str]:
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
+def file_url(name: str) -> Callable[[int, str], str]:
+    """Like `id_url`, for an address taking a primary key and a file name
+    (``archive:artifact``, ``monitor:video``): resolved once, filled in per row."""
+    head, _, rest = _pattern(name, get_language(), 2).partition(_PLACEHOLDERS[0])
+    middle, _, tail = rest.partition(_PLACEHOLDERS[1])
+    return lambda pk, file: f"{head}{int(pk)}{middle}{quote(file, safe=_SAFE)}{tail}"
+
+
 def archive_url(source_id: int) -> str:
     return fast_reverse("archive:source", source_id)
 
@@ -72,8 +81,10 @@ def artifact_url(artifact_id: int, name: str) -> str:
     return fast_reverse("archive:artifact", artifact_id, name)
 
 
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def absolute(path: str, base: str = "") -> str:
+    """``path`` on ``base`` (the request's own scheme and host, when a page has one), else
+    on ``SITE_URL``."""
+    return f"{base or settings.SITE_URL}{path}"
 
 
 def json_for_script(data: Any) -> SafeString:
@@ -84,22 +95,28 @@ def json_for_script(data: Any) -> SafeString:
 
 
 def claim_review(
-    claim: Claim, evidence: list[Any], named: list[Entity], verdict_note: str = ""
+    claim: Claim,
+    evidence: list[Any],
+    named: list[Entity],
+    verdict_note: str = "",
+    base: str = "",
 ) -> dict[str, Any]:
     """schema.org ClaimReview for a published claim, from what the page already loaded.
 
     ``evidence`` is a list of `app.public.queries.EvidenceView`; ``named`` the
     models and content the claim names; ``verdict_note`` the public note of the
-    latest verdict change, given as the rating's ``ratingExplanation``.
+    latest verdict change, given as the rating's ``ratingExplanation``; ``base``
+    the scheme and host of the addresses (``SITE_URL`` when empty).
     """
     appearances = []
     seen: set[int] = set()
+    urls = (id_url("archive:source"), file_url("archive:artifact"))  # resolved once
     for view in evidence:
         source = view.item.source
         if source.pk in seen:
             continue
         seen.add(source.pk)
-        appearances.append(_creative_work(view))
+        appearances.append(_creative_work(view, base, urls))
     dated = [a for a in appearances if a.get("datePublished")]
     first = min(dated, key=lambda a: a["datePublished"]) if dated else None
     item: dict[str, Any] = {"@type": "Claim", "appearance": appearances}
@@ -108,7 +125,11 @@ def claim_review(
     if claim.first_seen:
         item["datePublished"] = claim.first_seen.isoformat()
     about = [
-        {"@type": "Thing", "name": e.name, "url": absolute(fast_reverse("public:entity", e.slug))}
+        {
+            "@type": "Thing",
+            "name": e.name,
+            "url": absolute(fast_reverse("public:entity", e.slug), base),
+        }
         for e in named
     ]
     if about:
@@ -116,12 +137,12 @@ def claim_review(
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": absolute(fast_reverse("public:claim", claim.slug)),
+        "url": absolute(fast_reverse("public:claim", claim.slug), base),
         "claimReviewed": claim.statement,
         "inLanguage": claim.language,
         "datePublished": (claim.published_at or claim.created_at).date().isoformat(),
         "dateModified": claim.updated_at.isoformat(),
-        "author": {"@type": "Organization", "name": "TrainedOn", "url": absolute("/")},
+        "author": {"@type": "Organization", "name": "TrainedOn", "url": absolute("/", base)},
         "reviewRating": {
             "@type": "Rating",
             "ratingValue": RATING.get(Verdict(claim.verdict), 3),
@@ -153,7 +174,12 @@ def review_body(claim: Claim, evidence: list[Any]) -> str:
     return "\n".join(lines)
 
 
-def _creative_work(view: Any) -> dict[str, Any]:
+def _creative_work(
+    view: Any,
+    base: str = "",
+    urls: tuple[Callable[[int], str], Callable[[int, str], str]] | None = None,
+) -> dict[str, Any]:
+    source_url, artifact_url_of = urls or (archive_url, artifact_url)
     source = view.item.source
     work: dict[str, Any] = {"@type": "CreativeWork", "url": source.url}
     if source.title:
@@ -163,9 +189,9 @@ def _creative_work(view: Any) -> dict[str, Any]:
     if source.published_on:
         work["datePublished"] = source.published_on.isoformat()
     if view.capture is not None:
-        archived = [absolute(archive_url(source.pk))]
+        archived = [absolute(source_url(source.pk), base)]
         archived += [
-            absolute(artifact_url(a.pk, a.name))
+            absolute(artifact_url_of(a.pk, a.name), base)
             for a in view.artifacts
             if a.kind in {"warc", "pdf", "screenshot", "video"}
         ]

@@ -77,8 +77,13 @@ class CaptureRow:
     source_id: int
     created_at: datetime
     manifest_sha256: str
+    status: str = "succeeded"
+    error_class: str = ""
+    error_text: str = ""
 
     FIELDS = ("id", "source_id", "created_at", "manifest_sha256")
+    # The claim page also says what became of a capture without files.
+    STATE_FIELDS = (*FIELDS, "status", "error_class", "error_text")
 
 
 @dataclass(slots=True)

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from app.public import feeds, views
+from app.public import feeds, og, views
 from app.public.cache import public_page
 from app.public.sitemaps import SITEMAPS
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("claims/", views.claim_list, name="claims"),
     path("claims/feed/", public_page(feeds.ClaimsFeed()), name="claims-feed"),
     path("claims/<slug:slug>/", views.claim_detail, name="claim"),
+    path("claims/<slug:slug>/card.png", og.claim_card, name="claim-card"),
     path("claims/<slug:slug>/feed/", public_page(feeds.ClaimUpdatesFeed()), name="claim-feed"),
     path("entities/", views.entity_list, name="entities"),
     path("entities/<slug:slug>/", views.entity_detail, name="entity"),

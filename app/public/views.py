@@ -6,15 +6,18 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from app.catalog import access
 from app.catalog.choices import DeveloperResponse, EvidenceKind, Stance, Strength, Verdict
 from app.public import methodology as texts
-from app.public import queries
+from app.public import og, queries
 from app.public.cache import page_context, public_page
+from app.public.citation import citations, share_links
 from app.public.evidence_html import EvidenceRenderer
 from app.public.filters import BadFilter, parse_filters
-from app.public.render import claim_review
+from app.public.render import claim_review, fast_reverse
 
 
 def _render(
@@ -49,22 +52,50 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return _render(request, template, context)
 
 
+def site_base(request: HttpRequest) -> str:
+    """The scheme and host absolute links are built on: the request's own (Django checks
+    the host against ALLOWED_HOSTS, a 400 otherwise), so a page served on any port or
+    name links to itself; ``SITE_URL`` is for links made without a request (mail, tasks)."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 @public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = queries.claim_page(slug)
-    renderer = EvidenceRenderer(page.claim.language)
+    claim = page.claim
+    renderer = EvidenceRenderer(claim.language)
+    base = site_base(request)
+    url = base + fast_reverse("public:claim", claim.slug)
+    verdict = str(claim.get_verdict_display())
+    note = page.verdict_changes[-1].note if page.verdict_changes else ""
+    by_stance = {stance: views for stance, _label, views in page.groups}
     context = {
-        "claim": page.claim,
+        "claim": claim,
         "page": page,
+        "claim_url": url,
+        "verdict_meaning": texts.VERDICTS.get(claim.verdict, ""),
         "evidence_groups": [
-            (stance, label, len(views), renderer.render_all(views))
-            for stance, label, views in page.groups
+            (
+                stance,
+                label,
+                len(by_stance.get(stance, [])),
+                renderer.render_all(by_stance.get(stance, [])),
+            )
+            for stance, label in Stance.choices
         ],
+        "evidence_total": len(page.evidence),
         "claim_review": claim_review(
-            page.claim,
-            page.evidence,
-            [*page.models, *page.content],
-            page.verdict_changes[-1].note if page.verdict_changes else "",
+            claim, page.evidence, [*page.models, *page.content], note, base
+        ),
+        "citations": citations(claim, url, verdict, timezone.localdate()),
+        "share_links": share_links(url, claim.statement),
+        "card_url": f"{base}{fast_reverse('public:claim-card', claim.slug)}"
+        f"?v={og.version_of(claim)}",
+        # Only for a signed-in person, whose pages are never cached (app.public.cache).
+        "edit_url": (
+            fast_reverse("editor:claim_edit", claim.slug)
+            if request.user.is_authenticated and access.can_edit_claim(request.user, claim)
+            else ""
         ),
     }
     return _render(request, "public/claim_detail.html", context)

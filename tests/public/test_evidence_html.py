@@ -68,19 +68,23 @@ def test_an_item_shows_its_kind_source_archived_copy_and_report_link() -> None:
     CaptureFactory(source=source, manifest_sha256="ab" * 32)
     parsed = parse(rendered(item.claim.slug))
     article = next(attrs for tag, attrs in parsed.tags if tag == "article")
-    assert article == {"class": "evidence contradicts", "id": f"evidence-{item.pk}"}
+    # A card (issue 15): the archived copy's state and links sit below the source.
+    assert article == {"class": "evidence card contradicts", "id": f"evidence-{item.pk}"}
     links = [attrs["href"] for tag, attrs in parsed.tags if tag == "a"]
-    assert links == [source.url, f"/sources/{source.pk}/", f"/suggest/report/evidence/{item.pk}/"]
+    assert links == [f"/sources/{source.pk}/", source.url, f"/suggest/report/evidence/{item.pk}/"]
     text = " ".join("".join(parsed.text).split())
-    assert "Other document: " in text
+    assert "Other document " in text
     assert "Example Times, The story" in text
+    assert "Archived captured " in text
     assert "manifest SHA-256 abababababababab…" in text
-    assert "not archived yet" not in text
+    assert "Not archived" not in text
 
 
 def test_an_item_without_a_capture_says_so() -> None:
     item = EvidenceFactory()
-    assert "not archived yet" in rendered(item.claim.slug)
+    html = rendered(item.claim.slug)
+    assert 'class="capture capture-not_archived"' in html
+    assert "Not archived" in html
 
 
 def test_french_readers_get_french_strings_and_dates() -> None:

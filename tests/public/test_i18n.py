@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_french_pages_use_the_compiled_french_catalogue(client, demo):
     page = client.get("/fr/claims/sora-trained-on-video-game-footage/").content.decode()
     assert '<html lang="fr">' in page
-    assert ">Preuves</h2>" in page
+    assert 'id="evidence-heading">Preuves <span class="count">' in page
     assert "Historique du verdict" in page
     assert "Citer cette affirmation" in page
     assert "Non vérifiée" in page
