@@ -36,6 +36,7 @@ SEES_DRAFTS = {"carol", "alice", "bob"}
 CLASSIFIED: dict[str, tuple[str, str]] = {
     "public:claim": ("public", "claim"),
     "public:claim-feed": ("public", "claim"),
+    "public:claim-card": ("public", "claim"),
     "api:claim": ("public", "claim"),
     "api:source": ("public", "source"),
     "api:claim-prov": ("public", "claim"),
