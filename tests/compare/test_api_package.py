@@ -17,6 +17,7 @@ from app.archive.package import package_plan, stream_package, verify_package
 from app.catalog.choices import EvidenceKind, PublicationState
 from app.compare import files, services, stamp
 from app.compare.models import Comparison, ComparisonFile, RunStatus
+from app.public.cache import bump_version
 from tests.archive.tsa import Authority, make_authority, serve_authority
 from tests.compare.conftest import Clips
 from tests.compare.helpers import METHOD, make_comparison
@@ -37,6 +38,13 @@ def authority(tmp_path: Path, settings: Any) -> Iterator[Authority]:
         settings.TSA_URLS = alpha.url
         settings.TSA_CA_FILE = str(bundle)
         yield alpha
+
+
+@pytest.fixture(autouse=True)
+def fresh_public_cache() -> None:
+    """Each test reads its own answers: ids repeat between tests on SQLite, and the
+    cached API answers of an earlier test would otherwise be served."""
+    bump_version()
 
 
 def schema_check(data: dict[str, Any], name: str) -> None:
@@ -184,3 +192,16 @@ def test_a_package_without_reviewed_comparisons_has_no_bundle(
     assert verify_package(path) == []
     with zipfile.ZipFile(path) as archive:
         assert not [n for n in archive.namelist() if n.startswith("comparisons/")]
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the purge runs after commit
+def test_a_cached_answer_follows_a_review_and_a_lowered_wording(
+    client: Any, reviewed: Comparison, alice: Any
+) -> None:
+    """The API is cached like the pages; a comparison's changes purge it (after commit)."""
+    url = f"/api/v1/comparisons/{reviewed.pk}"
+    assert client.get(url).json()["lowered_by_editor"] is False
+    services.rung_lower(comparison=reviewed, rung=1, actor=alice, reason="a generic hotbar")
+    assert client.get(url).json()["lowered_by_editor"] is True
+    reviewed.reviews.filter(reviewer=alice).delete()  # one review left: hidden again
+    assert client.get(url).status_code == 404
