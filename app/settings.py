@@ -220,6 +220,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "wayback-witness": {"task": "monitor.wayback_witness", "schedule": 60.0},
     # Comparison runs whose worker died (no heartbeat) are re-queued or failed (app/compare).
     "sweep-comparisons": {"task": "compare.sweep", "schedule": 60.0},
+    # Dataset-index versions left queued are re-sent; silent running ones failed (app/graph).
+    "sweep-dataset-imports": {"task": "graph.sweep", "schedule": 60.0},
     # The daily dumps (app/ledgerdata, docs/data.md), written at a quiet hour.
     "ledger-dumps": {"task": "ledgerdata.write_dumps", "schedule": crontab(hour=3, minute=17)},
 }

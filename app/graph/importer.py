@@ -59,6 +59,10 @@ class Rejected(ValueError):
     """One record that cannot be imported, with the reason shown in the report."""
 
 
+class Abandoned(RuntimeError):
+    """The version is no longer running: the sweep gave it up (`app.graph.sweep`)."""
+
+
 @dataclass
 class Outcome:
     rows: int = 0
@@ -284,7 +288,8 @@ def run_import(
         _finish(version, outcome, rejects_path)
     except Exception as exc:
         DatasetMember.objects.filter(version=version).delete()
-        DatasetVersion.objects.filter(pk=version.pk).update(
+        # Only a version still running: a swept one keeps the sweep's reason.
+        DatasetVersion.objects.filter(pk=version.pk, status=ImportStatus.RUNNING).update(
             status=ImportStatus.FAILED,
             error_text=str(exc)[:2000] or exc.__class__.__name__,
             lines_read=outcome.lines,
@@ -334,12 +339,16 @@ def _load(
 
 
 def _progress(version: DatasetVersion, outcome: Outcome, bytes_read: int) -> None:
-    DatasetVersion.objects.filter(pk=version.pk).update(
+    """Record progress and the heartbeat; stop if the sweep has given this version up."""
+    alive = DatasetVersion.objects.filter(pk=version.pk, status=ImportStatus.RUNNING).update(
         bytes_read=bytes_read,
         lines_read=outcome.lines,
         row_count=outcome.rows,
         rejected_count=outcome.rejected,
+        heartbeat_at=timezone.now(),
     )
+    if not alive:
+        raise Abandoned(f"version {version.pk} is no longer running")
 
 
 def _finish(version: DatasetVersion, outcome: Outcome, rejects_path: str) -> None:
@@ -353,23 +362,22 @@ def _finish(version: DatasetVersion, outcome: Outcome, rejects_path: str) -> Non
             media_type="text/csv",
             how="trainedon dataset index import: lines that were not imported",
         )
-    version.status = ImportStatus.DONE
-    version.imported_at = timezone.now()
-    version.bytes_read = version.file_size
-    version.lines_read = outcome.lines
-    version.row_count = outcome.rows
-    version.rejected_count = outcome.rejected
-    version.rejects_artifact = rejects
-    version.error_text = ""
-    version.save(
-        update_fields=[
-            "status",
-            "imported_at",
-            "bytes_read",
-            "lines_read",
-            "row_count",
-            "rejected_count",
-            "rejects_artifact",
-            "error_text",
-        ]
-    )
+    now = timezone.now()
+    fields = {
+        "status": ImportStatus.DONE,
+        "imported_at": now,
+        "heartbeat_at": now,
+        "bytes_read": version.file_size,
+        "lines_read": outcome.lines,
+        "row_count": outcome.rows,
+        "rejected_count": outcome.rejected,
+        "rejects_artifact": rejects,
+        "error_text": "",
+    }
+    # Conditional: a version the sweep failed meanwhile stays failed (its rows go).
+    if not DatasetVersion.objects.filter(pk=version.pk, status=ImportStatus.RUNNING).update(
+        **fields
+    ):
+        raise Abandoned(f"version {version.pk} is no longer running")
+    for name, value in fields.items():
+        setattr(version, name, value)

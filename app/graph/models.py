@@ -182,6 +182,10 @@ class DatasetVersion(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # When the worker was last rung (the sweep re-sends a version queued too long),
+    # and when a running import last wrote a batch (the sweep fails a silent one).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["dataset", "-number"]

@@ -250,16 +250,19 @@ def version_enqueue(version: DatasetVersion) -> None:
     def ring() -> None:
         try:
             import_version.apply_async(args=(version.pk,), retry=True)
-        except Exception:  # broker down: the row stays queued
+        except Exception:  # broker down: the row stays queued, the sweep re-sends it
             log.warning("could not enqueue dataset version %s", version.pk, exc_info=True)
+            return
+        DatasetVersion.objects.filter(pk=version.pk).update(enqueued_at=timezone.now())
 
     transaction.on_commit(ring)
 
 
 def version_claim(version_id: int) -> bool:
     """Take a queued version for import (conditional update: a repeated task does nothing)."""
+    now = timezone.now()
     return bool(
         DatasetVersion.objects.filter(pk=version_id, status=ImportStatus.QUEUED).update(
-            status=ImportStatus.RUNNING, started_at=timezone.now()
+            status=ImportStatus.RUNNING, started_at=now, heartbeat_at=now
         )
     )

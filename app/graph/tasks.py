@@ -16,3 +16,11 @@ def import_version(version_id: int) -> str:
     version = DatasetVersion.objects.select_related("artifact").get(pk=version_id)
     outcome = run_import(version)
     return f"{outcome.rows} rows, {outcome.rejected} rejected"
+
+
+@shared_task(name="graph.sweep", ignore_result=True, soft_time_limit=120, time_limit=180)
+def sweep() -> None:
+    """Re-send versions left queued; fail versions whose import went silent (app/graph/sweep.py)."""
+    from app.graph.sweep import version_sweep
+
+    version_sweep()
