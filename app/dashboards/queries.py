@@ -81,7 +81,7 @@ def _archive(sources: QuerySet[Source]) -> dict[str, Any]:
         status: Count("captures", filter=Q(captures__status=status))
         for status in CaptureStatus.values
     }
-    rows = (
+    rows: QuerySet[Any] = (
         sources.values("online_status")
         .annotate(
             n=Count("pk", distinct=True),
