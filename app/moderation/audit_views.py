@@ -68,6 +68,11 @@ class AuditRow:
     changes: list[audit.FieldChange]
     link: str  # the target's page for this viewer, or "" when they may not see it
 
+    @property
+    def compares(self) -> bool:
+        """Whether any field has a before and an after (else the entry records facts)."""
+        return any(change.side == "both" for change in self.changes)
+
 
 def _ids(entries: Iterable[AuditEntry], target_type: str) -> list[int]:
     return [

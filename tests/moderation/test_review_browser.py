@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from app.catalog import audit
 from app.catalog.choices import PublicationState
 from app.catalog.models import AuditEntry, Claim
 from tests.browser import VAR_SCREENSHOTS, check_page, chromium, no_js_page
@@ -50,7 +51,16 @@ def test_the_review_reads_at_every_width_and_passes_axe(browser, live_server, bo
     assert page.get_by_text("Archiving failed").is_visible()
     assert page.get_by_role("button", name="Reject").is_visible()
     check_page(page, f"{live_server.url}/moderation/", "moderation-queue")
+    audit.record(actor=bob, action="verdict.change", target=world.duplicate,
+                 before={"verdict": "unverified", "strength": "weak"},
+                 after={"verdict": "supported", "strength": "strong"},
+                 reason="The technical report lists the archive by name.")  # fmt: skip
+    audit.record(actor=bob, action="claim.reject", target=world.duplicate,
+                 before={"state": "pending", "state_reason": ""},
+                 after={"state": "rejected", "state_reason": "Duplicate of an existing entry"},
+                 reason="Duplicate of an existing entry")  # fmt: skip
     check_page(page, f"{live_server.url}/moderation/audit/", "moderation-audit")
+    assert page.locator("a[data-target-link]").count() >= 2
     for width in (390, 768, 1366):
         assert (VAR_SCREENSHOTS / f"moderation-review-{width}.png").stat().st_size > 10_000
     context.close()
