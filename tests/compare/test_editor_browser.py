@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from app.catalog.choices import PublicationState
 from app.catalog.models import Evidence
 from app.compare import services
 from app.compare.models import Comparison, ReferenceElement, RunStatus
-from tests.browser import chromium
+from tests.browser import axe_violations, check_page, chromium
 from tests.compare.conftest import ELEMENT_TIME, HUD_BOX, Clips
 from tests.compare.helpers import archived
 from tests.conftest import PASSWORD
@@ -27,30 +26,8 @@ from tests.factories import ClaimFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-WIDTHS = {390: 844, 768: 1024, 1366: 900}
 
-
-def check_page(page: Page, url: str, name: str) -> None:
-    """At each width: a screenshot in var/screenshots, no sideways scroll, axe-core clean.
-
-    (tests/browser.py is getting a shared helper of the same name; this one is its recipe.)
-    """
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-    for width, height in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        response = page.goto(url, wait_until="load")
-        assert response is not None and response.status == 200, url
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        extra = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        if extra > 0:
-            problems.append(f"{width}px: {extra}px wider than the screen")
-        for v in Axe().run(page).response["violations"]:
-            problems.append(f"{width}px: {v['id']} ({v['impact']}) {v['nodes'][0]['target']}")
-    assert not problems, "\n".join(problems)
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +67,7 @@ def test_alice_records_a_comparison_the_worker_runs_it_and_she_attaches_it_as_ev
     log_in(page, live_server, "alice")
     new_url = f"{live_server.url}/editor/claims/{claim.slug}/comparisons/new/"
     check_page(page, new_url, "compare-editor-new")
+    assert axe_violations(page, ALL_IMPACTS) == []  # stricter than the shared check
 
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(new_url)
@@ -133,6 +111,7 @@ def test_alice_records_a_comparison_the_worker_runs_it_and_she_attaches_it_as_ev
 
     manage_url = f"{live_server.url}/editor/comparisons/{comparison.pk}/"
     check_page(page, manage_url, "compare-editor-manage")
+    assert axe_violations(page, ALL_IMPACTS) == []
     page.goto(f"{live_server.url}/fr/editor/comparisons/{comparison.pk}/")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator("#record-heading")).to_have_text("Fiche de méthode")
