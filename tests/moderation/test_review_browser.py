@@ -78,6 +78,12 @@ def test_the_queue_panel_loads_the_full_review_with_htmx(browser, live_server, b
     assert panel.locator(f'[data-evidence="{world.failed.pk}"][data-capture="failed"]').count() == 1
     assert page.url.endswith("/moderation/")  # swapped in place
     page.screenshot(path=str(VAR_SCREENSHOTS / "moderation-queue-panel-1366.png"), full_page=True)
+    # On a phone the panel sits below the list: choosing an item scrolls to it.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/moderation/")
+    page.get_by_role("link", name=world.failed.summary).click()
+    panel.get_by_text("For the claim").wait_for()
+    page.wait_for_function("document.querySelector('#review').getBoundingClientRect().top < 300")
     context.close()
 
 
