@@ -20,9 +20,13 @@
           setTimeout(function () { button.textContent = label; }, 2000);
         });
       });
-      // After the <details> that holds it, so the button shows while it is closed.
+      // Beside the <details> that holds it, so the button shows while it is closed.
       var holder = el.closest("details") || el;
-      holder.insertAdjacentElement("afterend", button);
+      var row = document.createElement("div");
+      row.className = "cite-row";
+      holder.insertAdjacentElement("beforebegin", row);
+      row.appendChild(holder);
+      row.appendChild(button);
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
