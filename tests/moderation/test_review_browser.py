@@ -61,6 +61,9 @@ def test_the_review_reads_at_every_width_and_passes_axe(browser, live_server, bo
                  reason="Duplicate of an existing entry")  # fmt: skip
     check_page(page, f"{live_server.url}/moderation/audit/", "moderation-audit")
     assert page.locator("a[data-target-link]").count() >= 2
+    # The similar claim's link opens the moderator's tools for it.
+    tools = f"{live_server.url}/moderation/claims/{world.duplicate.pk}/"
+    check_page(page, tools, "moderation-claim-tools", (390, 1366))
     for width in (390, 768, 1366):
         assert (VAR_SCREENSHOTS / f"moderation-review-{width}.png").stat().st_size > 10_000
     context.close()
