@@ -95,8 +95,10 @@ def relation(imp: Importer, data: dict[str, Any]) -> Relation:
     if is_use:
         stage = h._choice(data, "stage", UseStage, default=UseStage.UNKNOWN)
         attribution = h._choice(data, "attribution", Attribution, default="")
-    elif h._str(data, "stage") or h._str(data, "attribution"):
-        raise h.Refused("stage", "Stage and declared/alleged apply to use relations only.")
+    else:
+        for name in ("stage", "attribution"):
+            if h._str(data, name):
+                raise h.Refused(name, "Stage and declared/alleged apply to use relations only.")
     number = data.get("dataset_version")
     version = None
     if number not in (None, ""):

@@ -1,0 +1,93 @@
+"""PROV-JSON and the claim page's ClaimReview for one claim with N and 10 N evidence items.
+
+Each size builds, on a scratch SQLite database (or ``DATABASE_URL``: give one you may
+fill), a published claim with N items, each on its own source with one capture and two
+files, then times (median of 3) ``claim_prov_json`` and an uncached GET of the claim page
+(whose JSON-LD is the ClaimReview), and prints the tracemalloc peak of each, their sizes,
+query counts and the load average. Numbers only.
+
+    .venv/bin/python bench/large_exports.py            # N = 200, 2000
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _measure(call: Callable[[], Any]) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call()  # warm up
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    tracemalloc.start()
+    with CaptureQueriesContext(connection) as seen:
+        result = call()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    size = len(result.content if hasattr(result, "content") else result)
+    return {"median_s": round(statistics.median(times), 3), "peak_kb": round(peak / 1024),
+            "bytes": size, "queries": len(seen.captured_queries)}  # fmt: skip
+
+
+def child(n: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    from app.ledgerdata.prov import claim_prov_json
+    from app.public.cache import bump_version
+    from tests.ledgerdata.test_large_exports import build_claim
+
+    build_claim("bench", n)
+    client = Client()
+
+    def page() -> Any:
+        bump_version()  # uncached every time
+        return client.get("/claims/bench/")
+
+    print(json.dumps({"items": n, "prov": _measure(lambda: claim_prov_json("bench")),
+                      "claim_page_with_claimreview": _measure(page)}))  # fmt: skip
+
+
+def main() -> None:
+    if os.environ.get("BENCH_CHILD"):
+        child(int(sys.argv[1]))
+        return
+    sizes = [int(a) for a in sys.argv[1:]] or [200, 2000]
+    print(f"load average before: {os.getloadavg()}")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "BENCH_CHILD": "1", "DATA_DIR": tmp}
+            if not os.environ.get("DATABASE_URL"):
+                env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+            subprocess.run([sys.executable, __file__, str(n)], env=env, check=True, cwd=ROOT)
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
