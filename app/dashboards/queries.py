@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -181,20 +181,25 @@ def captures_by_day(now: datetime, days: int = DAYS) -> list[CaptureDay]:
 
 
 def sources_changed_since_cited(user: Any) -> tuple[list[Source], int]:
-    """Sources the user may see whose original is gone, or changed after it was first cited."""
-    cited_before_change = Evidence.objects.filter(
-        source_id=OuterRef("pk"), created_at__lt=OuterRef("last_changed_at")
-    )
-    qs = access.visible_sources(user).filter(
-        Q(online_status=OnlineStatus.GONE) | Q(Exists(cited_before_change))
+    """Sources the user may see whose original is gone, or changed after it was first cited.
+
+    "Changed after it was first cited" is the claim page's rule (a change later than an
+    evidence item citing it) as an aggregate: only sources with a recorded change or gone
+    are joined to their evidence, so neither query reads the whole evidence table (a
+    correlated EXISTS was costed so high that PostgreSQL spent a second compiling it).
+    """
+    gone = Q(online_status=OnlineStatus.GONE)
+    qs = (
+        access.visible_sources(user)
+        .filter(gone | Q(last_changed_at__isnull=False))
+        .annotate(first_cited=Min("evidence__created_at"), citations=Count("evidence"))
+        .filter(gone | Q(last_changed_at__gt=F("first_cited")))
     )
     newest_first = (
         F("gone_since").desc(nulls_last=True),
         F("last_changed_at").desc(nulls_last=True),
     )
-    listed: list[Source] = list(
-        qs.annotate(citations=Count("evidence")).order_by(*newest_first)[:LISTED]
-    )
+    listed: list[Source] = list(qs.order_by(*newest_first)[:LISTED])
     return listed, qs.count()
 
 
