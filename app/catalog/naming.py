@@ -71,27 +71,29 @@ def public_naming(entity: Entity | int) -> QuerySet[Claim]:
     return public_claims().filter(names_q(entity))
 
 
-def _pairs_sql(roles: Iterable[str], with_role: bool) -> str:
+def _pairs_sql(roles: Iterable[str], with_role: bool, where: str = "") -> str:
     """The legs' union as SQL: columns ``named`` (the entity) and ``claim_id``, then
     ``role`` when asked. The legs take no parameters, so the SQL holds none: it fits a
-    query with positional or with named parameters alike."""
+    query with positional or with named parameters alike. ``where`` (SQL over ``l.named``
+    and ``l.claim_id``) is applied inside each leg, where PostgreSQL can use its indexes."""
     parts: list[str] = []
+    condition = f" WHERE {where}" if where else ""
     for role, leg, field in _legs(roles):
         sql, params = (
             leg.annotate(named=F(field)).values_list("named", "claim_id").query.sql_with_params()
         )
         assert not params, "a naming leg takes no parameters"
         assert role.isidentifier()  # a constant of this module, written into the SQL
-        labelled = f"SELECT l.*, '{role}' AS role FROM ({sql}) l"  # noqa: S608 (constants)
-        parts.append(labelled if with_role else sql)
+        label = f", '{role}' AS role" if with_role else ""
+        parts.append(f"SELECT l.*{label} FROM ({sql}) l{condition}")  # noqa: S608 (constants)
     return " UNION ALL ".join(parts)
 
 
-def naming_sql() -> str:
+def naming_sql(where: str = "") -> str:
     """The rule as SQL: rows of (named, claim_id, role) over every claim, whatever its
     state, for a query that joins it to its own set of claims (the claim list's facets,
-    search's entity leg)."""
-    return _pairs_sql(ROLES, with_role=True)
+    search's entity leg). ``where`` narrows each leg (SQL over ``l.named``, ``l.claim_id``)."""
+    return _pairs_sql(ROLES, with_role=True, where=where)
 
 
 def counts_sql(roles: Iterable[str] = ROLES) -> tuple[str, tuple[Any, ...]]:

@@ -244,7 +244,8 @@ def facet_counts(
             ids_sql = ""
     if ids_sql:
         # Models, developers and content: the one naming rule (app.catalog.naming).
-        sql = FACETS_SQL.replace("{ids}", ids_sql).replace("{naming}", naming_sql())
+        naming = naming_sql(where="l.claim_id IN (SELECT pk FROM ids)")
+        sql = FACETS_SQL.replace("{ids}", ids_sql).replace("{naming}", naming)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for facet, value, name, n in cursor.fetchall():

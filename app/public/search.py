@@ -79,7 +79,8 @@ UNION ALL
 def candidates_sql() -> str:
     """The candidate legs; the entity leg names a developer through its models (the one
     naming rule, app.catalog.naming)."""
-    return CANDIDATES_SQL.replace("{TSQUERY}", PARSED).replace("{NAMING}", naming_sql())
+    naming = naming_sql(where="l.named = ANY(%(entities)s)")
+    return CANDIDATES_SQL.replace("{TSQUERY}", PARSED).replace("{NAMING}", naming)
 
 
 # Entities whose name is like one of the words (name % word, per word so each
