@@ -4,7 +4,8 @@ An archived page's own scripts run during replay. They must never run on the
 application's origin, where they could read its cookies and storage or call
 its endpoints as the reader. So replay lives on another host name
 (``REPLAY_ORIGIN``, like Perma.cc's separate playback domain), and
-``ReplayOriginMiddleware`` keeps the two apart both ways:
+``ReplayOriginMiddleware`` and ``replay_host_only`` keep the two apart both
+ways:
 
 - on the replay host, only ``/replay/`` (ReplayWeb.page's ``ui.js`` and its
   service worker ``sw.js``, whose scope is ``/replay/``) and ``/replay-page/``
@@ -22,6 +23,7 @@ it needs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -90,26 +92,50 @@ def replay_url(capture_id: int) -> str:
     return origin + reverse("replay-page", args=[capture_id]) if origin else ""
 
 
+def on_replay_host(request: HttpRequest) -> bool:
+    host = replay_host()
+    if not host:
+        return False
+    domain, _port = split_domain_port(request.get_host())
+    return domain.strip("[]") == host
+
+
 class ReplayOriginMiddleware:
-    """Replay only on the replay host, and never on any other (see the module docstring)."""
+    """On the replay host, nothing but replay answers (see the module docstring).
+
+    The other direction, replay never on the application's host, is checked by
+    the replay views themselves (``replay_host_only``), after the request guards
+    (a NUL in the address is a 400 there like everywhere).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        wants_replay = request.path_info.startswith((ASSET_PREFIX, PAGE_PREFIX))
-        host = replay_host()
-        domain, _port = split_domain_port(request.get_host())
-        on_replay = bool(host) and domain.strip("[]") == host
-        if wants_replay != on_replay:
+        if on_replay_host(request) and not request.path_info.startswith(
+            (ASSET_PREFIX, PAGE_PREFIX)
+        ):
             return HttpResponseNotFound(
-                b"Not here: archived pages replay only on the replay origin, which serves "
-                b"nothing else.",
+                b"Not here: this is the replay origin, which serves archived pages' replay "
+                b"and nothing else.",
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
 
 
+def replay_host_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """404 for a replay address asked anywhere but on ``REPLAY_ORIGIN`` (or with it unset)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not on_replay_host(request):
+            raise Http404("Archived pages replay only on the replay origin.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@replay_host_only
 @require_GET
 def asset(request: HttpRequest, name: str) -> HttpResponseBase:
     """ReplayWeb.page's ``ui.js`` or ``sw.js``, as vendored (static/vendor/replaywebpage)."""
@@ -141,6 +167,7 @@ def _archived_ts(artifact: Artifact) -> str:
     return when.strftime("%Y%m%d%H%M%S")
 
 
+@replay_host_only
 @require_GET
 def page(request: HttpRequest, capture_id: int) -> HttpResponse:
     """The page that embeds ReplayWeb.page for one capture's WACZ."""
@@ -160,6 +187,7 @@ def page(request: HttpRequest, capture_id: int) -> HttpResponse:
     return response
 
 
+@replay_host_only
 @require_GET
 def wacz(request: HttpRequest, capture_id: int) -> HttpResponseBase:
     """The capture's WACZ, with HTTP ranges (ReplayWeb.page reads it in pieces)."""
