@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -260,19 +261,35 @@ def _manifest_bytes(capture: Capture) -> bytes:
         return bytes(handle.read())
 
 
-def stamp_capture(capture_id: int, *, urls: list[str] | None = None) -> StampOutcome:
-    """Ask each authority not yet heard from for a token over this capture's manifest.
+StoreToken = Callable[[str, str, bytes, "Verified", bytes], None]
 
-    Idempotent per authority: an authority whose token is stored is skipped.
-    Raises nothing for an authority that fails; its error is in ``failed``.
+
+def token_metadata(url: str, found: Verified, manifest_sha256: str) -> dict[str, Any]:
+    """What is recorded beside a token: who stamped, when, and over which manifest."""
+    return {
+        "tsa_url": url,
+        "gen_time": iso_utc(found.gen_time),
+        "serial_number": str(found.serial_number),
+        "policy": found.policy,
+        "tsa_name": found.tsa_name,
+        "signer": found.signer,
+        "root_sha256": found.root_sha256,
+        "manifest_sha256": manifest_sha256,
+    }
+
+
+def stamp_manifest(
+    what: str, manifest: bytes, manifest_sha256: str, urls: list[str], have: set[str],
+    store: StoreToken,
+) -> StampOutcome:  # fmt: skip
+    """Ask each authority whose token is not in ``have`` for a token over ``manifest``.
+
+    The one stamping loop of captures and comparisons: the stored manifest must
+    still hash to ``manifest_sha256``; each answer is verified before ``store``
+    (url, token name, token, verification, certificate chain) keeps it. Raises
+    nothing for an authority that fails; its error is in ``failed``.
     """
-    urls = tsa_urls() if urls is None else urls
-    capture = Capture.objects.get(pk=capture_id)
-    if not capture.manifest_sha256 or not urls:
-        return StampOutcome([], {}, urls)
-    have = set(capture.artifacts.filter(kind=ArtifactKind.TIMESTAMP).values_list("name", flat=True))
-    manifest = _manifest_bytes(capture)
-    if hashlib.sha256(manifest).hexdigest() != capture.manifest_sha256:
+    if hashlib.sha256(manifest).hexdigest() != manifest_sha256:
         return StampOutcome([], dict.fromkeys(urls, "the stored manifest does not match"), [])
     roots = trust_anchors()
     stamped, failed, skipped = [], {}, []
@@ -284,14 +301,34 @@ def stamp_capture(capture_id: int, *, urls: list[str] | None = None) -> StampOut
         try:
             query, nonce = build_request(manifest)
             token = post_query(url, query)
-            found = verify_token(token, capture.manifest_sha256, roots, nonce=nonce)
+            found = verify_token(token, manifest_sha256, roots, nonce=nonce)
         except TimestampError as exc:
-            log.warning("capture %s: no timestamp from %s: %s", capture_id, url, exc)
+            log.warning("%s: no timestamp from %s: %s", what, url, exc)
             failed[url] = str(exc)[:500]
             continue
-        _store_token(capture, url, name, token, found, chain_pem(token, roots, found.root_sha256))
+        store(url, name, token, found, chain_pem(token, roots, found.root_sha256))
         stamped.append(url)
     return StampOutcome(stamped, failed, skipped)
+
+
+def stamp_capture(capture_id: int, *, urls: list[str] | None = None) -> StampOutcome:
+    """Ask each authority not yet heard from for a token over this capture's manifest.
+
+    Idempotent per authority: an authority whose token is stored is skipped.
+    """
+    urls = tsa_urls() if urls is None else urls
+    capture = Capture.objects.get(pk=capture_id)
+    if not capture.manifest_sha256 or not urls:
+        return StampOutcome([], {}, urls)
+    have = set(capture.artifacts.filter(kind=ArtifactKind.TIMESTAMP).values_list("name", flat=True))
+
+    def store(url: str, name: str, token: bytes, found: Verified, chain: bytes) -> None:
+        _store_token(capture, url, name, token, found, chain)
+
+    return stamp_manifest(
+        f"capture {capture_id}", _manifest_bytes(capture), capture.manifest_sha256, urls, have,
+        store,
+    )  # fmt: skip
 
 
 def _store_token(
@@ -299,16 +336,7 @@ def _store_token(
 ) -> None:
     token_file = put_file(name=name, data=token)
     chain_file = put_file(name=chain_name(name), data=chain)
-    metadata: dict[str, Any] = {
-        "tsa_url": url,
-        "gen_time": iso_utc(found.gen_time),
-        "serial_number": str(found.serial_number),
-        "policy": found.policy,
-        "tsa_name": found.tsa_name,
-        "signer": found.signer,
-        "root_sha256": found.root_sha256,
-        "manifest_sha256": capture.manifest_sha256,
-    }
+    metadata = token_metadata(url, found, capture.manifest_sha256)
     with transaction.atomic():
         locked = Capture.objects.select_for_update().get(pk=capture.pk)
         token_row = insert_artifact(

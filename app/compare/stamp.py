@@ -13,25 +13,18 @@ leaves files of kind ``timestamp`` out.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from typing import Any
 
 from django.core.files.storage import default_storage
 
-from app.archive.manifest import iso_utc
 from app.archive.timestamps import (
     StampOutcome,
-    TimestampError,
-    build_request,
+    Verified,
     chain_name,
-    chain_pem,
     check_token,
-    post_query,
-    token_name,
-    trust_anchors,
+    stamp_manifest,
+    token_metadata,
     tsa_urls,
-    verify_token,
 )
 from app.compare import files
 from app.compare.models import Comparison, ComparisonFile
@@ -60,35 +53,9 @@ def stamp_comparison(comparison_id: int, *, urls: list[str] | None = None) -> St
     manifest = comparison.files.filter(name=files.MANIFEST_NAME).first()
     if not comparison.manifest_sha256 or manifest is None or not urls:
         return StampOutcome([], {}, urls)
-    body = _read(manifest)
-    if hashlib.sha256(body).hexdigest() != comparison.manifest_sha256:
-        return StampOutcome([], dict.fromkeys(urls, "the stored manifest does not match"), [])
     have = {f.name for f in comparison.files.filter(kind=TIMESTAMP)}
-    roots = trust_anchors()
-    stamped, failed, skipped = [], {}, []
-    for url in urls:
-        name = token_name(url)
-        if name in have:
-            skipped.append(url)
-            continue
-        try:
-            query, nonce = build_request(body)
-            token = post_query(url, query)
-            found = verify_token(token, comparison.manifest_sha256, roots, nonce=nonce)
-        except TimestampError as exc:
-            log.warning("comparison %s: no timestamp from %s: %s", comparison_id, url, exc)
-            failed[url] = str(exc)[:500]
-            continue
-        meta: dict[str, Any] = {
-            "tsa_url": url,
-            "gen_time": iso_utc(found.gen_time),
-            "serial_number": str(found.serial_number),
-            "policy": found.policy,
-            "tsa_name": found.tsa_name,
-            "signer": found.signer,
-            "root_sha256": found.root_sha256,
-            "manifest_sha256": comparison.manifest_sha256,
-        }
+
+    def store(url: str, name: str, token: bytes, found: Verified, chain: bytes) -> None:
         files.store_file(
             comparison,
             name=name,
@@ -96,19 +63,22 @@ def stamp_comparison(comparison_id: int, *, urls: list[str] | None = None) -> St
             data=token,
             media_type="application/timestamp-reply",
             how=f"RFC 3161 token from {url} over the manifest's SHA-256, verified on receipt",
-            metadata=meta,
+            metadata=token_metadata(url, found, comparison.manifest_sha256),
         )
         files.store_file(
             comparison,
             name=chain_name(name),
             kind=TIMESTAMP,
-            data=chain_pem(token, roots, found.root_sha256),
+            data=chain,
             media_type="application/x-pem-file",
             how="the token's certificates and the trust anchor that verified it",
             metadata={"tsa_url": url, "chain_of": name},
         )
-        stamped.append(url)
-    return StampOutcome(stamped, failed, skipped)
+
+    return stamp_manifest(
+        f"comparison {comparison_id}", _read(manifest), comparison.manifest_sha256, urls, have,
+        store,
+    )  # fmt: skip
 
 
 def token_problems(comparison: Comparison) -> list[str]:
