@@ -47,6 +47,9 @@ OTHER_PUBLIC_PAGES = {
     "claim": "/claims/sora-trained-on-video-game-footage/",
     "overview": "/overview/",
     "suggest": "/suggest/",
+    "lookup": "/lookup/",
+    "developer-gap": "/developers/openai/gap/",
+    "cases": "/cases/",
 }
 
 
@@ -75,8 +78,16 @@ def test_every_reader_page_at_390_768_and_1366_px(browser: Browser, demo_site: s
 
 def test_no_public_page_scrolls_sideways(browser: Browser, demo_site: str) -> None:
     page = browser.new_page()
+    # The pages reached from a claim: its archived copies, its case and disclosure pages.
+    page.goto(demo_site + OTHER_PUBLIC_PAGES["claim"])
+    found = page.eval_on_selector_all(
+        "main a[href^='/sources/'], main a[href^='/cases/'], main a[href^='/disclosures/']",
+        "links => [...new Set(links.map(a => a.getAttribute('href').split('#')[0]))]",
+    )
+    assert any(href.startswith("/sources/") for href in found), found
+    pages = {**OTHER_PUBLIC_PAGES, **{href: href for href in found}}
     wide = []
-    for name, path in OTHER_PUBLIC_PAGES.items():
+    for name, path in pages.items():
         for width in (390, 768, 1366):
             page.set_viewport_size({"width": width, "height": HEIGHTS[width]})
             page.goto(demo_site + path)
