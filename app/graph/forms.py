@@ -1,14 +1,19 @@
-"""The lookup form (GET, shareable) and the editor's index upload form."""
+"""The lookup form (GET, shareable), the editor's index upload form, the relation editor."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from app.catalog.choices import EntityKind
 from app.catalog.models import Entity
 from app.graph.lookup import MAX_QUERY
-from app.graph.models import FileFormat, MemberKind
+from app.graph.models import Attribution, FileFormat, MemberKind, RelationKind, UseStage
+from app.graph.services import ENDPOINTS, relation_check
 
 
 class LookupForm(forms.Form):
@@ -47,3 +52,127 @@ class UploadForm(forms.Form):
         choices=[("", _("Guess from the columns")), *MemberKind.choices],
     )
     label = forms.CharField(label=_("Version label"), max_length=100, required=False)
+
+
+KIND_RULES = {
+    RelationKind.MEMBERSHIP: _(
+        "A membership goes from a work, a creator or an organization (a site or a channel) "
+        "to a dataset."
+    ),
+    RelationKind.USE: _("A use goes from a dataset to an AI model."),
+    RelationKind.DERIVATION: _(
+        "A derivation goes from a dataset to a dataset, or from a base model to a model."
+    ),
+}
+
+
+class RelationForm(forms.Form):
+    """One link of the graph, between two entities named by name or slug (the workspace's
+    relation editor; `app.graph.services.relation_check` has the last word)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of relation"),
+        choices=[
+            (RelationKind.MEMBERSHIP, _("Membership: a work, creator or site is in a dataset")),
+            (RelationKind.USE, _("Use: a dataset was used to train a model")),
+            (RelationKind.DERIVATION, _("Derivation: a dataset or model comes from another")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    upstream = forms.CharField(
+        label=_("From"),
+        max_length=200,
+        help_text=_(
+            "The work, creator or site for a membership; the dataset for a use or a derivation "
+            "(or the base model). Its name or slug."
+        ),
+    )
+    downstream = forms.CharField(
+        label=_("To"),
+        max_length=200,
+        help_text=_(
+            "The dataset for a membership; the model for a use; the derived dataset or model."
+        ),
+    )
+    stage = forms.ChoiceField(
+        label=_("Training stage (use only)"),
+        required=False,
+        choices=[("", "—"), *UseStage.choices],
+    )
+    attribution = forms.ChoiceField(
+        label=_("Declared or alleged (use only)"),
+        required=False,
+        choices=[("", "—"), *Attribution.choices],
+    )
+    note = forms.CharField(label=_("Note on this link"), max_length=300, required=False)
+
+    def _entity(self, name: str) -> Entity:
+        text = str(self.cleaned_data.get(name) or "").strip()
+        found = list(Entity.objects.filter(Q(slug=text) | Q(name__iexact=text))[:2])
+        if not found:
+            raise forms.ValidationError(_("No entity is named “%(name)s”.") % {"name": text})
+        if len(found) > 1 and found[0].slug != text and found[1].slug != text:
+            raise forms.ValidationError(
+                _("Several entities are named “%(name)s”: give the slug.") % {"name": text}
+            )
+        return found[0] if len(found) == 1 or found[0].slug == text else found[1]
+
+    def clean_upstream(self) -> Entity:
+        return self._entity("upstream")
+
+    def clean_downstream(self) -> Entity:
+        return self._entity("downstream")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, up, down = data.get("kind"), data.get("upstream"), data.get("downstream")
+        if kind == RelationKind.USE:
+            if not data.get("stage"):
+                self.add_error(
+                    "stage", _("Give the training stage of a use (or say it is unknown).")
+                )
+            if not data.get("attribution"):
+                self.add_error(
+                    "attribution",
+                    _("Say whether the developer declared this use or others allege it."),
+                )
+        elif kind and (data.get("stage") or data.get("attribution")):
+            self.add_error("stage", _("Stage and declared/alleged apply to use relations only."))
+        if kind and isinstance(up, Entity) and isinstance(down, Entity) and not self.errors:
+            if (up.kind, down.kind) not in ENDPOINTS[kind]:
+                self.add_error(
+                    None,
+                    _(
+                        "%(rule)s Here “%(a)s” is of the kind “%(ak)s” "
+                        "and “%(b)s” of the kind “%(bk)s”."
+                    )
+                    % {
+                        "rule": KIND_RULES[kind],
+                        "a": up.name,
+                        "ak": EntityKind(up.kind).label,
+                        "b": down.name,
+                        "bk": EntityKind(down.kind).label,
+                    },
+                )
+                return data
+            try:
+                relation_check(
+                    kind=kind, upstream=up, downstream=down,
+                    stage=data.get("stage", ""), attribution=data.get("attribution", ""),
+                )  # fmt: skip
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+
+class RelationClaimForm(forms.Form):
+    """The new claim that asserts a relation (when the relation is not added to a claim)."""
+
+    statement = forms.CharField(
+        label=_("Claim statement"),
+        max_length=400,
+        required=False,
+        help_text=_(
+            "Left empty: written from the relation, e.g. “Books3 was used to train LLaMA”."
+        ),
+    )

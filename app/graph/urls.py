@@ -1,6 +1,6 @@
 from django.urls import path
 
-from app.graph import views
+from app.graph import relation_views, views
 
 app_name = "graph"
 
@@ -9,4 +9,10 @@ urlpatterns = [
     path("editor/datasets/import/", views.upload, name="upload"),
     path("editor/datasets/versions/<int:pk>/", views.version_detail, name="version"),
     path("editor/datasets/versions/<int:pk>/rejected.csv", views.version_rejects, name="rejects"),
+    path("editor/relations/new/", relation_views.relation_new, name="relation_new"),
+    path(
+        "editor/claims/<slug:slug>/relations/new/",
+        relation_views.relation_new,
+        name="claim_relation",
+    ),
 ]

@@ -53,6 +53,7 @@ CLASSIFIED: dict[str, tuple[str, str]] = {
     "editor:source_card": ("work", "source"),
     "editor:claim_edit": ("edit", "claim"),
     "editor:evidence_edit": ("edit", "evidence"),
+    "graph:claim_relation": ("edit", "claim"),
     "disclosures:claim_gap": ("editors", "claim"),
     "moderation:claim": ("moderate", "claim_pk"),
     "moderation:review": ("moderate", "review"),
