@@ -192,3 +192,16 @@ def test_a_draft_or_pending_relation_never_shows_in_the_lookup(
     # The control: the same relation published by pat is shown.
     assert _post(_client(pat), **use, downstream="open-model", action="submit").status_code == 302
     assert shown("Open Model")
+
+
+def test_the_form_and_its_messages_read_in_french(world: World, alice: Any) -> None:
+    client = _client(alice)
+    page = client.get("/fr" + NEW).content.decode()
+    assert "Ajouter une relation" in page and "Type de relation" in page
+    assert "Appartenance : une œuvre" in page
+    bad = client.post("/fr" + NEW, {**EVIDENCE, "kind": "use", "upstream": "books3",
+                                    "downstream": "llama", "attribution": "alleged"})  # fmt: skip
+    html = bad.content.decode()
+    assert bad.status_code == 400
+    assert "La relation n’a pas été ajoutée" in html
+    assert "Indiquez l’étape d’entraînement d’une utilisation" in html
