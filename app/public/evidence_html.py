@@ -25,12 +25,14 @@ item renders inert.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext, override
 
 from app.archive.states import CaptureState, describe_capture
 from app.catalog.choices import EvidenceKind, Grounding, OnlineStatus
@@ -48,32 +50,83 @@ def seconds(value: object) -> str:
     return f"{float(value):.3f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, slots=True)
+class Strings:
+    """The translated (and, where marked, escaped) words of an evidence item, per language."""
+
+    kinds: dict[str, str]
+    in_video: str
+    play_from: str
+    where: str
+    method: str
+    groundings: dict[str, str]
+    original: str
+    archived_copy: str
+    captured: str
+    attempted: str
+    manifest: str
+    record: str
+    technical: str
+    screenshot_alt: str
+    poster_alt: str
+    removed_on: str
+    removed: str
+    copy_from: str
+    changed_on: str
+    copy_as_cited: str
+    report: str
+
+
+@lru_cache(maxsize=16)
+def strings(language: str) -> Strings:
+    """Looked up once per process and language: the catalogues do not change while it runs
+    (each page used to translate these forty-odd strings again)."""
+    with override(language):
+        return _strings()
+
+
+def _strings() -> Strings:
+    return Strings(
+        kinds={value: e(label) for value, label in EvidenceKind.choices},
+        in_video=e(gettext("In the video:")),
+        play_from=gettext("Play the archived video from %(start)s"),
+        where=e(gettext("Where:")),
+        method=e(gettext("Method:")),
+        groundings={value: e(label) for value, label in Grounding.choices if value},
+        original=e(gettext("original")),
+        archived_copy=e(gettext("archived copy")),
+        captured=gettext("captured %(date)s"),
+        attempted=gettext("last attempt %(date)s"),
+        manifest=e(gettext("manifest SHA-256")),
+        record=e(gettext("archiving record")),
+        technical=e(gettext("Technical detail")),
+        screenshot_alt=gettext("Screenshot of the archived page from %(publisher)s"),
+        poster_alt=gettext("Still of the archived video from %(publisher)s"),
+        removed_on=gettext("The original was removed on %(gone)s."),
+        removed=e(gettext("The original has been removed.")),
+        copy_from=gettext("The archived copy is from %(date)s."),
+        changed_on=gettext("The original changed on %(changed)s, after it was cited here."),
+        copy_as_cited=gettext("The archived copy from %(date)s shows it as cited."),
+        report=e(gettext("Report a problem")),
+    )
+
+
+@lru_cache(maxsize=512)
+def capture_state(
+    language: str, status: str | None, error_class: str, error_text: str
+) -> CaptureState:
+    """``describe_capture`` in ``language``, memoized: pages show few distinct states."""
+    with override(language):
+        return describe_capture(status, error_class, error_text)
+
+
 class EvidenceRenderer:
     """Renders the evidence items of one claim page in the active language."""
 
     def __init__(self, claim_language: str) -> None:
         self.claim_language = e(claim_language)
-        self.kinds = {value: e(label) for value, label in EvidenceKind.choices}
-        self.in_video = e(gettext("In the video:"))
-        self.play_from = gettext("Play the archived video from %(start)s")
-        self.where = e(gettext("Where:"))
-        self.method = e(gettext("Method:"))
-        self.groundings = {value: e(label) for value, label in Grounding.choices if value}
-        self.original = e(gettext("original"))
-        self.archived_copy = e(gettext("archived copy"))
-        self.captured = gettext("captured %(date)s")
-        self.attempted = gettext("last attempt %(date)s")
-        self.manifest = e(gettext("manifest SHA-256"))
-        self.record = e(gettext("archiving record"))
-        self.technical = e(gettext("Technical detail"))
-        self.screenshot_alt = gettext("Screenshot of the archived page from %(publisher)s")
-        self.poster_alt = gettext("Still of the archived video from %(publisher)s")
-        self.removed_on = gettext("The original was removed on %(gone)s.")
-        self.removed = e(gettext("The original has been removed."))
-        self.copy_from = gettext("The archived copy is from %(date)s.")
-        self.changed_on = gettext("The original changed on %(changed)s, after it was cited here.")
-        self.copy_as_cited = gettext("The archived copy from %(date)s shows it as cited.")
-        self.report = e(gettext("Report a problem"))
+        self.language = get_language()
+        self.s = strings(self.language)
         self._frames = get_template("monitor/_evidence_frames.html")
         self._local = Localized()
         self._source_url = id_url("archive:source")
@@ -81,7 +134,6 @@ class EvidenceRenderer:
         self._origin = getattr(settings, "ARTIFACT_ORIGIN", "") or ""
         self._artifact_url = file_url("archive:artifact")
         self._video_url = file_url("monitor:video")
-        self._states: dict[tuple[str | None, str, str], CaptureState] = {}
 
     def render_all(self, views: Iterable[EvidenceView]) -> SafeString:
         return mark_safe("".join(self.render(view) for view in views))  # noqa: S308 (escaped)
@@ -89,12 +141,8 @@ class EvidenceRenderer:
     def state(
         self, status: str | None, error_class: str = "", error_text: str = ""
     ) -> CaptureState:
-        """``describe_capture``, once per distinct status and error on the page."""
-        key = (status, error_class, error_text)
-        found = self._states.get(key)
-        if found is None:
-            found = self._states[key] = describe_capture(status, error_class, error_text)
-        return found
+        """What a capture's status and error mean, in plain words (``describe_capture``)."""
+        return capture_state(self.language, status, error_class, error_text)
 
     def _file_url(self, artifact: ArtifactRow) -> str:
         return self._origin + self._artifact_url(artifact.pk, artifact.name)
@@ -110,12 +158,12 @@ class EvidenceRenderer:
                 poster = artifact
             elif artifact.kind == "screenshot" and shot is None:
                 shot = artifact
-        kind = self.kinds.get(item.kind) or e(item.kind)
+        kind = self.s.kinds.get(item.kind) or e(item.kind)
         parts = [f'<article class="evidence card {e(item.stance)}" id="evidence-{item.pk}">\n']
         # The thumbnail comes first so that a narrow screen can float it beside the text.
         thumb = shot if shot is not None else (poster if video is None else None)
         if thumb is not None and capture is not None:
-            alt = self.screenshot_alt if thumb is shot else self.poster_alt
+            alt = self.s.screenshot_alt if thumb is shot else self.s.poster_alt
             alt_text = e(alt % {"publisher": source.display_publisher})
             parts.append(
                 f'<a class="ev-thumb" href="{self._source_url(item.source_id)}">'
@@ -125,8 +173,8 @@ class EvidenceRenderer:
         parts += [
             f'<div class="ev-body">\n  <p class="ev-kind"><strong class="kind">{kind}</strong>',
         ]
-        if item.grounding in self.groundings:
-            label = self.groundings[item.grounding]
+        if item.grounding in self.s.groundings:
+            label = self.s.groundings[item.grounding]
             parts.append(f' <span class="grounding {e(item.grounding)}">{label}</span>')
         parts.append(
             f'</p>\n  <p class="ev-summary" lang="{self.claim_language}">{e(item.summary)}</p>\n'
@@ -137,10 +185,10 @@ class EvidenceRenderer:
         if item.time_start is not None:
             parts.append(self._timerange(item.time_start, item.time_end, video))
         if item.locator:
-            parts.append(f'  <p class="meta">{self.where} {e(item.locator)}</p>\n')
+            parts.append(f'  <p class="meta">{self.s.where} {e(item.locator)}</p>\n')
         if item.method_note:
             parts.append(
-                f'  <p class="meta method">{self.method} '
+                f'  <p class="meta method">{self.s.method} '
                 f'<span lang="{self.claim_language}">{e(item.method_note)}</span></p>\n'
             )
         if item.time_start is not None or view.changed_after_citation:
@@ -173,12 +221,12 @@ class EvidenceRenderer:
             shown = f'<span class="timerange">{e(span)}</span>'
         else:
             url = self._video_url(video.pk, video.name) + fragment
-            label = e(self.play_from % {"start": format_timecode(start)})  # type: ignore[arg-type]
+            label = e(self.s.play_from % {"start": format_timecode(start)})  # type: ignore[arg-type]
             shown = (
                 f'<a class="timerange" href="{e(url)}" title="{label}">{e(span)}'
                 f'<span class="visually-hidden"> ({label})</span></a>'
             )
-        return f'  <p class="meta">{self.in_video} {shown}</p>\n'
+        return f'  <p class="meta">{self.s.in_video} {shown}</p>\n'
 
     def _capture(self, view: EvidenceView, capture: CaptureRow | None, publisher: str) -> str:
         """The archived copy's state in plain words, its date, and the two links."""
@@ -187,12 +235,12 @@ class EvidenceRenderer:
         record = self._source_url(item.source_id)
         original = (
             f'<a href="{e(item.source.url)}" rel="nofollow noopener noreferrer">'
-            f"{self.original}{hidden}</a>"
+            f"{self.s.original}{hidden}</a>"
         )
         if capture is not None:
             state = self.state(capture.status, capture.error_class, capture.error_text)
-            when = e(self.captured % {"date": self._local.date(capture.created_at)})
-            iso = capture.created_at.isoformat()
+            when = e(self.s.captured % {"date": self._local.date(capture.created_at)})
+            iso = capture.created_at.date().isoformat()  # UTC, as stored
             html = (
                 f'  <div class="capture capture-{state.key}"><p>'
                 f'<span class="capture-state">{e(state.label)}</span> '
@@ -201,14 +249,14 @@ class EvidenceRenderer:
             if capture.manifest_sha256:
                 digest = e(capture.manifest_sha256)
                 html += (
-                    f' <span class="meta">· {self.manifest} '
+                    f' <span class="meta">· {self.s.manifest} '
                     f'<code class="hash" title="{digest}">{digest[:16]}…</code></span>'
                 )
             html += "</p>\n"
             if state.key != "archived":
                 html += f'  <p class="meta">{e(state.explanation)}</p>\n'
             html += (
-                f'  <p class="links"><a href="{record}">{self.archived_copy}{hidden}</a> · '
+                f'  <p class="links"><a href="{record}">{self.s.archived_copy}{hidden}</a> · '
                 f"{original}"
             )
         else:
@@ -223,19 +271,21 @@ class EvidenceRenderer:
                 f'<span class="capture-state">{e(state.label)}</span>'
             )
             if attempt is not None and state.key == "failed":
-                when = e(self.attempted % {"date": self._local.date(attempt.created_at)})
+                when = e(self.s.attempted % {"date": self._local.date(attempt.created_at)})
                 html += f' <span class="meta">{when}</span>'
             html += f'</p>\n  <p class="meta">{e(state.explanation)}</p>\n'
             if state.detail:
                 html += (
-                    f"  <details><summary>{self.technical}</summary>"
+                    f"  <details><summary>{self.s.technical}</summary>"
                     f"<code>{e(state.detail)}</code></details>\n"
                 )
-            link = f'<a href="{record}">{self.record}{hidden}</a> · ' if attempt is not None else ""
+            link = (
+                f'<a href="{record}">{self.s.record}{hidden}</a> · ' if attempt is not None else ""
+            )
             html += f'  <p class="links">{link}{original}'
         flag = self._flag_url(item.pk)
         return (
-            f'{html} · <a class="flag-link" rel="nofollow" href="{flag}">{self.report}</a></p>\n'
+            f'{html} · <a class="flag-link" rel="nofollow" href="{flag}">{self.s.report}</a></p>\n'
             "  </div>\n"
         )
 
@@ -244,15 +294,17 @@ class EvidenceRenderer:
         copy = ""
         if source.online_status == OnlineStatus.GONE:
             if source.gone_since:
-                said = e(self.removed_on % {"gone": self._local.date(source.gone_since)})
+                said = e(self.s.removed_on % {"gone": self._local.date(source.gone_since)})
             else:
-                said = self.removed
+                said = self.s.removed
             if capture is not None:
-                copy = " " + e(self.copy_from % {"date": self._local.date(capture.created_at)})
+                copy = " " + e(self.s.copy_from % {"date": self._local.date(capture.created_at)})
             return said + copy
         if view.changed_after_citation:
-            said = e(self.changed_on % {"changed": self._local.date(source.last_changed_at)})  # type: ignore[arg-type]
+            said = e(self.s.changed_on % {"changed": self._local.date(source.last_changed_at)})  # type: ignore[arg-type]
             if capture is not None:
-                copy = " " + e(self.copy_as_cited % {"date": self._local.date(capture.created_at)})
+                copy = " " + e(
+                    self.s.copy_as_cited % {"date": self._local.date(capture.created_at)}
+                )
             return said + copy
         return ""
