@@ -93,7 +93,12 @@ def comparison_new(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Comparison recorded; its analysis is queued."))
             return HttpResponseRedirect(_manage_url(comparison))
     status = 400 if request.method == "POST" else 200
-    return render(request, "compare/editor_new.html", {"claim": claim, "form": form}, status=status)
+    context = {
+        "claim": claim,
+        "form": form,
+        "may_draw_elements": services.may_draw_elements(request.user),
+    }
+    return render(request, "compare/editor_new.html", context, status=status)
 
 
 def _context(request: HttpRequest, comparison: Comparison, **extra: Any) -> dict[str, Any]:

@@ -38,6 +38,18 @@ def videos_for(user: Any) -> QuerySet[Artifact]:
     )
 
 
+def element_files_for(user: Any) -> QuerySet[Artifact]:
+    """The archived videos and images ``user`` may see: what a reference element is cut from."""
+    return (
+        Artifact.objects.filter(
+            kind__in=(ArtifactKind.VIDEO, ArtifactKind.IMAGE),
+            capture__source__in=access.visible_sources(user).values("pk"),
+        )
+        .select_related("capture__source")
+        .order_by("-created_at", "-id")
+    )
+
+
 class VideoChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.capture.source.url} · {obj.name} · sha256 {obj.sha256[:12]}"
@@ -148,7 +160,7 @@ class ComparisonForm(forms.Form):
         for name in ("output", "cited", "same_genre", "unrelated"):
             self.fields[name].queryset = videos  # type: ignore[attr-defined]
         self.fields["elements"].queryset = ReferenceElement.objects.filter(  # type: ignore[attr-defined]
-            video__in=videos
+            video__in=element_files_for(user)
         )
 
     def clean_cited_ranges(self) -> list[list[float]]:
@@ -192,3 +204,51 @@ class LowerForm(forms.Form):
 
 def seconds(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.001"))
+
+
+class ElementForm(forms.Form):
+    """A reference element: an archived file, a time code, then a box on that frame."""
+
+    label = forms.CharField(
+        label=gettext_lazy("Name of the element"),
+        help_text=gettext_lazy("What it is, e.g. “Minecraft hotbar”."),
+        max_length=120,
+        required=False,
+    )
+    video = VideoChoice(
+        queryset=Artifact.objects.none(), label=gettext_lazy("Archived video or image")
+    )
+    time = forms.CharField(
+        label=gettext_lazy("Time code"),
+        help_text=gettext_lazy("In the video, e.g. 00:05 or 1:02.5; an image has only 00:00."),
+        initial="00:00",
+        max_length=20,
+    )
+    x = forms.IntegerField(label=gettext_lazy("Left (x, pixels)"), min_value=0, required=False)
+    y = forms.IntegerField(label=gettext_lazy("Top (y, pixels)"), min_value=0, required=False)
+    width = forms.IntegerField(label=gettext_lazy("Width (pixels)"), min_value=1, required=False)
+    height = forms.IntegerField(label=gettext_lazy("Height (pixels)"), min_value=1, required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["video"].queryset = element_files_for(user)  # type: ignore[attr-defined]
+
+    def clean_time(self) -> float:
+        try:
+            return float(parse_timecode(self.cleaned_data.get("time") or ""))
+        except TimecodeError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def box(self) -> tuple[int, int, int, int] | None:
+        """The four numbers when all are given, else None."""
+        values = [self.cleaned_data.get(k) for k in ("x", "y", "width", "height")]
+        if any(v is None for v in values):
+            return None
+        x, y, width, height = (int(v) for v in values)  # type: ignore[arg-type]
+        return x, y, width, height

@@ -10,17 +10,21 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+import av
+import numpy as np
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from app.archive.models import Artifact
+from app.archive.models import Artifact, ArtifactKind
 from app.archive.storage import open_artifact
-from app.compare import analysis, files, ladder, render, runs, stamp
+from app.catalog import access
+from app.compare import analysis, files, frames, ladder, render, runs, stamp, tier_b
 from app.compare.frames import VideoUnreadable
 from app.compare.models import (
     Comparison,
@@ -301,3 +305,101 @@ def rung_lower(*, comparison: Comparison, rung: int | None, actor: Any, reason: 
     comparison.editor_rung_reason = reason.strip() if rung is not None else ""
     comparison.save(update_fields=["editor_rung", "editor_rung_reason"])
     return comparison
+
+
+# --- The reference-element library ------------------------------------------------------
+
+ELEMENT_KINDS = (ArtifactKind.VIDEO, ArtifactKind.IMAGE)
+
+
+def may_draw_elements(user: Any) -> bool:
+    """Who may add a reference element to the library: editors (they review comparisons)."""
+    return access.has(user, access.EDIT_ANY_EVIDENCE)
+
+
+def _duration(path: str) -> float | None:
+    """The video's duration in seconds from its container or stream; None if unknown."""
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        if stream.duration is not None and stream.time_base is not None:
+            return float(stream.duration * stream.time_base)
+        if container.duration is not None:
+            return container.duration / av.time_base
+    return None
+
+
+def element_frame(video: Artifact, time: float) -> np.ndarray:
+    """The RGB frame of an archived video at ``time`` (an image: the image itself), at native
+    size, extracted from the archived file; ``ComparisonError`` with the reason otherwise."""
+    if video.kind not in ELEMENT_KINDS:
+        raise ComparisonError(_("Choose an archived video or image."))
+    if time < 0:
+        raise ComparisonError(_("The time code must be 0 or later."))
+    if video.kind == ArtifactKind.IMAGE:
+        time = 0.0
+    with _local_paths([video]) as paths:
+        path = paths[video.pk]
+        try:
+            duration = _duration(path) if video.kind == ArtifactKind.VIDEO else None
+            if duration is not None and time > duration:
+                raise ComparisonError(
+                    _("%(time)s s is beyond the end of the video (%(duration)s s).")
+                    % {"time": f"{time:.3f}", "duration": f"{duration:.3f}"}
+                )
+            return frames.frame_at(path, time)
+        except (VideoUnreadable, av.FFmpegError, IndexError) as exc:
+            raise ComparisonError(
+                _("The archived file could not be read as a video or image: %(reason)s")
+                % {"reason": str(exc)[:200]}
+            ) from None
+
+
+def element_box_check(picture: np.ndarray, box: Sequence[int]) -> None:
+    """The box (x, y, width, height in pixels of the frame) lies inside it and is big enough."""
+    x, y, width, height = (int(v) for v in box)
+    frame_h, frame_w = picture.shape[:2]
+    if min(x, y) < 0 or x + width > frame_w or y + height > frame_h:
+        raise ComparisonError(
+            _("The box lies outside the frame, which is %(w)s × %(h)s pixels.")
+            % {"w": frame_w, "h": frame_h}
+        )
+    least = tier_b.MIN_TEMPLATE_PX
+    if width < least or height < least:
+        raise ComparisonError(
+            _("The box is too small: at least %(n)s × %(n)s pixels.") % {"n": least}
+        )
+
+
+def element_crop(picture: np.ndarray, box: Sequence[int]) -> np.ndarray:
+    x, y, width, height = (int(v) for v in box)
+    return np.ascontiguousarray(picture[y : y + height, x : x + width])
+
+
+def element_create(
+    *,
+    label: str,
+    video: Artifact,
+    time: float,
+    box: Sequence[int],
+    actor: Any,
+    notes: str = "",
+) -> ReferenceElement:
+    """Add a box drawn on an archived frame to the library, checked against that frame."""
+    if not may_draw_elements(actor):
+        raise ComparisonError(_("Only editors add reference elements to the library."))
+    if not label.strip():
+        raise ComparisonError(_("Name the element, e.g. “Minecraft hotbar”."))
+    picture = element_frame(video, time)
+    element_box_check(picture, box)
+    x, y, width, height = (int(v) for v in box)
+    return ReferenceElement.objects.create(
+        label=label.strip(),
+        video=video,
+        time=Decimal(f"{time if video.kind == ArtifactKind.VIDEO else 0.0:.3f}"),
+        x=x,
+        y=y,
+        width=width,
+        height=height,
+        notes=notes,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from app.compare import editor_views, views
+from app.compare import editor_views, element_views, views
 
 app_name = "compare"
 urlpatterns = [
@@ -16,4 +16,9 @@ urlpatterns = [
     path("editor/comparisons/<int:pk>/review/", editor_views.comparison_review, name="review"),
     path("editor/comparisons/<int:pk>/wording/", editor_views.comparison_lower, name="lower"),
     path("editor/comparisons/<int:pk>/attach/", editor_views.comparison_attach, name="attach"),
+    # The library of reference elements: list, cut a new one from a frame, the images.
+    path("editor/elements/", element_views.element_list, name="elements"),
+    path("editor/elements/new/", element_views.element_new, name="element_new"),
+    path("editor/elements/frame.png", element_views.element_frame, name="element_frame"),
+    path("editor/elements/<int:pk>/crop.png", element_views.element_crop, name="element_crop"),
 ]

@@ -123,6 +123,7 @@ OTHER_RECORDS = {
     "compare:file": "tests/compare (a comparison is visible when its evidence item is)",
     "compare:new": "tests/compare/test_editor.py (a claim's evidence form: outsiders refused)",
     "compare:manage": "tests/compare/test_editor.py (who may change the evidence item)",
+    "compare:element_crop": "tests/compare/test_elements.py (elements of files the user may see)",
     "compare_api:comparison": "tests/compare/test_api_package.py (reviewed, public evidence)",
     "ledgerdata:dump-file": "tests/ledgerdata (dumps hold published data only)",
     "replay-page": "tests/monitor/test_replay.py (replay origin only; public sources only)",
