@@ -59,7 +59,13 @@ def test_a_dump_holds_every_record_type_with_a_manifest_that_checks(demo):
     counts = {f["name"]: f["rows"] for f in manifest["files"]}
     assert counts["claims.jsonl.gz"] == Claim.objects.filter(state="published").count() == 2
     assert counts["evidence.csv.gz"] == Evidence.objects.filter(state="published").count()
-    assert counts["artifacts.jsonl.gz"] > 0 and counts["captures.jsonl.gz"] == 2
+    # The three demo pages and the demo clip.
+    assert counts["artifacts.jsonl.gz"] > 0 and counts["captures.jsonl.gz"] == 4
+    # The graph's and the disclosures app's record types (app/graph/dumps.py, .../disclosures/).
+    assert (counts["relations.jsonl.gz"], counts["disclosures.csv.gz"]) == (4, 1)
+    assert counts["cases.jsonl.gz"] == 1
+    [case] = jsonl("cases.jsonl.gz")
+    assert case["is_demo"] is True and case["claims"] == ["sora-trained-on-video-game-footage"]
 
 
 def test_rows_have_the_field_names_and_values_of_api_v1(client, demo):
