@@ -21,6 +21,7 @@ from tests.compare.conftest import HUD_BOX, SOURCE_SIZE, Clips
 from tests.compare.helpers import archived
 from tests.compare.test_elements import png_size
 from tests.conftest import PASSWORD
+from tests.public.test_csp_browser import Watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +60,8 @@ def test_the_new_element_page_at_three_widths_with_and_without_javascript(
     # The box the fields hold is drawn on the frame (placed through the CSSOM).
     expect(page.locator(".element-box")).to_be_visible()
 
-    # With JavaScript: one drag on the frame fills the four fields.
+    # With JavaScript: one drag on the frame fills the four fields, under the CSP.
+    watched = Watched(page)
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"{base}?video={video.pk}&time=00:05")
     img = page.locator(".element-canvas img")
@@ -79,6 +81,8 @@ def test_the_new_element_page_at_three_widths_with_and_without_javascript(
     screenshot(page, "compare-element-new", "dragged")
     page.get_by_role("button", name="Preview the crop").click()
     expect(page.locator(".element-preview img")).to_be_visible()
+    assert box_fields(page) == (fx, fy, fw, fh)  # the dragged box, kept by the server
+    watched.assert_clean("the new-element page, dragged and previewed")
     context.close()
 
     # Without JavaScript: choose, show the frame, type the box, preview, save.
