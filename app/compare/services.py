@@ -347,7 +347,7 @@ def element_frame(video: Artifact, time: float) -> np.ndarray:
                     % {"time": f"{time:.3f}", "duration": f"{duration:.3f}"}
                 )
             return frames.frame_at(path, time)
-        except (VideoUnreadable, av.FFmpegError, IndexError) as exc:
+        except (VideoUnreadable, av.FFmpegError, IndexError, OSError) as exc:
             raise ComparisonError(
                 _("The archived file could not be read as a video or image: %(reason)s")
                 % {"reason": str(exc)[:200]}

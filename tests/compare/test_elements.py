@@ -225,3 +225,14 @@ def test_an_element_made_on_the_page_is_selected_in_a_comparison_and_found_in_th
     assert row["label"] == "Minecraft hotbar" and row["template_size"] == list(HUD_BOX[2:])
     assert row["tracks"], "the hotbar drawn on the page is found in the output"
     assert comparison.system_rung == ladder.Rung.REGION
+
+
+def test_an_unreadable_archived_file_is_a_400_with_the_reason(alice: Any, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    video = archived(broken)
+    response = signed_in(alice).post(NEW, element_data(video, action="frame"))
+    assert response.status_code == 400
+    assert "could not be read as a video or image" in response.content.decode()
+    frame = signed_in(alice).get("/editor/elements/frame.png", {"video": video.pk, "t": "0"})
+    assert frame.status_code == 400
