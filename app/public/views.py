@@ -69,11 +69,13 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     verdict = str(claim.get_verdict_display())
     note = page.verdict_changes[-1].note if page.verdict_changes else ""
     by_stance = {stance: views for stance, _label, views in page.groups}
+    stances = [(value, str(label)) for value, label in Stance.choices]
     context = {
         "claim": claim,
         "page": page,
         "claim_url": url,
-        "verdict_meaning": texts.VERDICTS.get(claim.verdict, ""),
+        "verdict": verdict,  # translated once, shown six times
+        "verdict_meaning": str(texts.VERDICTS.get(claim.verdict, "")),
         "evidence_groups": [
             (
                 stance,
@@ -81,7 +83,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 len(by_stance.get(stance, [])),
                 renderer.render_all(by_stance.get(stance, [])),
             )
-            for stance, label in Stance.choices
+            for stance, label in stances
         ],
         "evidence_total": len(page.evidence),
         "claim_review": claim_review(
