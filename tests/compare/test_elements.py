@@ -236,3 +236,15 @@ def test_an_unreadable_archived_file_is_a_400_with_the_reason(alice: Any, tmp_pa
     assert "could not be read as a video or image" in response.content.decode()
     frame = signed_in(alice).get("/editor/elements/frame.png", {"video": video.pk, "t": "0"})
     assert frame.status_code == 400
+
+
+def test_the_library_pages_in_french(alice: Any, clips: Clips) -> None:
+    video = archived(clips.source)
+    client = signed_in(alice)
+    page = client.get(f"/fr{NEW}", {"video": video.pk, "time": "00:05", "x": "300", "y": "0",
+                                    "width": "50", "height": "50", "action": "preview"})  # fmt: skip
+    text = page.content.decode()
+    assert page.status_code == 400
+    assert "Ajouter un élément de référence" in text and "Afficher l’image" in text
+    assert "La zone sort de l’image, qui mesure 320 × 240 pixels." in text
+    assert "Éléments de référence" in client.get(f"/fr{LIST}").content.decode()
