@@ -16,7 +16,7 @@ from typing import IO
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from app.archive.models import ArtifactKind
+from app.archive.models import Artifact, ArtifactKind
 from app.archive.storage import open_artifact
 from app.catalog.access import access_artifact
 
@@ -57,11 +57,14 @@ def _slice(handle: IO[bytes], first: int, length: int) -> Iterator[bytes]:
         handle.close()
 
 
-@require_GET
-def video(request: HttpRequest, artifact_id: int, name: str = "") -> HttpResponseBase:
-    artifact = access_artifact(request.user, artifact_id)
-    if artifact.kind != ArtifactKind.VIDEO or not artifact.media_type.startswith("video/"):
-        raise Http404("Not an archived video.")
+def ranged_response(
+    request: HttpRequest, artifact: Artifact, content_type: str
+) -> HttpResponseBase:
+    """The artifact's bytes, whole or the one range asked for, streamed (never read whole).
+
+    A range that cannot be satisfied is a 416 naming the size. The headers every
+    archived file carries (nosniff, its SHA-256, immutable caching) are set here.
+    """
     size = artifact.size
     try:
         wanted = parse_range(request.headers.get("Range", ""), size)
@@ -73,15 +76,24 @@ def video(request: HttpRequest, artifact_id: int, name: str = "") -> HttpRespons
     response = StreamingHttpResponse(
         _slice(open_artifact(artifact), first, last - first + 1),
         status=206 if wanted else 200,
-        content_type=artifact.media_type.split(";")[0],
+        content_type=content_type,
     )
     if wanted:
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Content-Length"] = str(last - first + 1)
     response["Accept-Ranges"] = "bytes"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; media-src 'self'"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["X-Artifact-SHA256"] = artifact.sha256
     response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@require_GET
+def video(request: HttpRequest, artifact_id: int, name: str = "") -> HttpResponseBase:
+    artifact = access_artifact(request.user, artifact_id)
+    if artifact.kind != ArtifactKind.VIDEO or not artifact.media_type.startswith("video/"):
+        raise Http404("Not an archived video.")
+    response = ranged_response(request, artifact, artifact.media_type.split(";")[0])
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; media-src 'self'"
     return response

@@ -37,7 +37,6 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponseNotFound,
-    StreamingHttpResponse,
 )
 from django.http.request import split_domain_port
 from django.shortcuts import render
@@ -45,9 +44,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from app.archive.models import Artifact, ArtifactKind
-from app.archive.storage import open_artifact
 from app.catalog.access import ANONYMOUS, access_artifact
-from app.monitor.ranges import _slice, parse_range
+from app.monitor.ranges import ranged_response
 
 VENDOR_DIR = Path(settings.BASE_DIR) / "static" / "vendor" / "replaywebpage"
 # The only files of the replay origin's /replay/: ReplayWeb.page's two, and our own
@@ -192,25 +190,4 @@ def page(request: HttpRequest, capture_id: int) -> HttpResponse:
 def wacz(request: HttpRequest, capture_id: int) -> HttpResponseBase:
     """The capture's WACZ, with HTTP ranges (ReplayWeb.page reads it in pieces)."""
     artifact = _wacz_of(capture_id)
-    size = artifact.size
-    try:
-        wanted = parse_range(request.headers.get("Range", ""), size)
-    except ValueError:
-        refused = HttpResponse(status=416)
-        refused["Content-Range"] = f"bytes */{size}"
-        return refused
-    first, last = wanted or (0, size - 1)
-    response = StreamingHttpResponse(
-        _slice(open_artifact(artifact), first, last - first + 1),
-        status=206 if wanted else 200,
-        content_type="application/wacz",
-    )
-    if wanted:
-        response["Content-Range"] = f"bytes {first}-{last}/{size}"
-    response["Content-Length"] = str(last - first + 1)
-    response["Accept-Ranges"] = "bytes"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["X-Artifact-SHA256"] = artifact.sha256
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    return ranged_response(request, artifact, "application/wacz")
