@@ -93,8 +93,10 @@ def test_the_time_codes_link_to_the_moment_in_the_archived_video(client: Client)
     # Each archived frame's time is a link to that moment too.
     for moment, shown in (("12.0", "00:12"), ("16.25", "00:16.25"), ("20.5", "00:20.5")):
         assert f'href="{video}#t={moment}">{shown}</a>' in card
-    # The video waits for a click, with its poster, and its frames load lazily.
-    assert 'preload="none"' in card and 'poster="/archive/artifacts/' in card
+    # The player loads only the video's metadata (a ranged request), so it is cued to the
+    # cited moment before any click (tests/monitor/test_claim_video_browser.py), with its
+    # poster; its frames load lazily.
+    assert 'preload="metadata"' in card and 'poster="/archive/artifacts/' in card
     assert all('loading="lazy"' in img for img in re.findall(r"<img [^>]+>", card))
 
 
