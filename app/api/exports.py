@@ -16,11 +16,11 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from app.api.serializers import iso, seconds
-from app.api.views import error, read_only
 from app.archive.models import WITH_FILES, Capture
 from app.catalog.access import public_claims, public_evidence
 from app.catalog.models import Entity, Source
 from app.lib.csvsafe import csv_lines
+from app.public.jsonapi import error, read_only
 from app.public.render import absolute
 
 CHUNK = 2000

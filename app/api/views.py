@@ -6,16 +6,10 @@ value is a 400, an unknown slug or id a 404. The write side is in write.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
-
 from django.db.models import Prefetch
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBase,
     JsonResponse,
     QueryDict,
 )
@@ -28,58 +22,9 @@ from app.archive.models import Artifact
 from app.catalog import access
 from app.graph.serializers import dataset_index
 from app.public import queries
-from app.public.cache import public_page
 from app.public.filters import BadFilter, parse_filters
+from app.public.jsonapi import api_get, error, ok
 from app.public.render import absolute
-
-JSON_OPTIONS = {"ensure_ascii": False}
-View = TypeVar("View", bound=Callable[..., HttpResponseBase])
-
-
-def error(status: int, message: str) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"status": status, "message": message}},
-        status=status,
-        json_dumps_params=JSON_OPTIONS,
-    )
-
-
-def read_only(view: View) -> View:
-    """GET/HEAD only, anything else a JSON 405.
-
-    CSRF-exempt: the view changes nothing, and without the exemption the CSRF
-    check would answer a POST with Django's HTML 403 before the 405 is reached.
-    """
-
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.method not in {"GET", "HEAD"}:
-            response = error(405, "Only GET is allowed here.")
-            response["Allow"] = "GET, HEAD"
-            return response
-        return view(request, *args, **kwargs)
-
-    return cast(View, wrapper)
-
-
-def api_get(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """GET/HEAD only, cached like the pages, with JSON errors for 400, 404 and 405."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except BadFilter as problem:
-            return error(400, str(problem))
-        except Http404 as problem:
-            return error(404, str(problem) or "Not found.")
-
-    return read_only(public_page(wrapper))
-
-
-def ok(data: Any) -> JsonResponse:
-    return JsonResponse(data, safe=False, json_dumps_params=JSON_OPTIONS)
 
 
 def _int_param(params: QueryDict, name: str, default: int, maximum: int) -> int:

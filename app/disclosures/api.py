@@ -4,12 +4,11 @@ exports. What readers may see only (the trust core's rule via `access`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from functools import wraps
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from app.catalog.access import ANONYMOUS, public_claims
 from app.catalog.choices import EntityKind
@@ -18,38 +17,8 @@ from app.disclosures import access, queries
 from app.disclosures.models import CaseStatus, DisclosureSection
 from app.disclosures.serializers import case_dict, disclosure_dict, gap_dict
 from app.lib.csvsafe import csv_lines
-from app.public.cache import public_page
 from app.public.filters import BadFilter
-
-
-# The API app's conventions (app/api/views.py), kept here: the API app imports this
-# app for its OpenAPI document, so importing it back would make a cycle.
-def error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"status": status, "message": message}}, status=status,
-                        json_dumps_params={"ensure_ascii": False})  # fmt: skip
-
-
-def ok(data: Any) -> JsonResponse:
-    return JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False})
-
-
-def api_get(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """GET/HEAD only, cached like the pages, with JSON errors for 400, 404 and 405."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in {"GET", "HEAD"}:
-            response = error(405, "Only GET is allowed here.")
-            response["Allow"] = "GET, HEAD"
-            return response
-        try:
-            return view(request, *args, **kwargs)
-        except BadFilter as problem:
-            return error(400, str(problem))
-        except Http404 as problem:
-            return error(404, str(problem) or "Not found.")
-
-    return public_page(wrapper)
+from app.public.jsonapi import api_get, error, ok
 
 
 def _disclosures() -> Any:

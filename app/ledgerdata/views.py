@@ -11,11 +11,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from app.api.views import error
 from app.ledgerdata.dumps import MANIFEST, ROOT, dump_folders, latest_folder
 from app.ledgerdata.importer import CSV_COLUMNS
 from app.ledgerdata.prov import MEDIA_TYPE, claim_prov_json
 from app.lib.markdown import render_markdown
+from app.public.jsonapi import error
 
 
 @require_GET
