@@ -100,7 +100,9 @@ def counts_sql(roles: Iterable[str] = ROLES) -> tuple[str, tuple[Any, ...]]:
     """SQL of rows (named, n): how many published claims name each entity named at
     least once, for a query that joins it to the entities it lists."""
     pairs = _pairs_sql(roles, with_role=False)
-    claims, params = public_claims().values("pk").query.sql_with_params()
+    # No ORDER BY in the subquery (Claim's default ordering): sorting 20,000 claims
+    # by date only to test membership made the home page's entry points 1.5x slower.
+    claims, params = public_claims().order_by().values("pk").query.sql_with_params()
     select = "SELECT p.named, COUNT(DISTINCT p.claim_id) AS n FROM ({}) p"
     return select.format(pairs) + f" WHERE p.claim_id IN ({claims}) GROUP BY p.named", params
 
