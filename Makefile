@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 PIP_FLAGS ?= -q --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist); each has its own database, cache namespace, queues and media.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install install-dev lint format migrate demo starter worker bench-archive bench-web clean messages
 
@@ -44,7 +46,7 @@ run: demo
 
 ## Run the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set).
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -35,6 +35,12 @@ MEDIA_DIR = Path(tempfile.mkdtemp(prefix="trainedon-media-"))
 def pytest_configure(config: pytest.Config) -> None:
     from app.celery import app as celery_app
 
+    # One cache namespace per test process (pytest-xdist runs several), shared with the
+    # Celery workers it starts: cached pages of one process's database never answer another's.
+    prefix = f"trainedon-{TEST_QUEUE}"
+    os.environ["CACHE_KEY_PREFIX"] = prefix
+    django_settings.CACHES["default"]["KEY_PREFIX"] = prefix
+    _reset_cache_handler()
     django_settings.STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_DIR)
     django_settings.MEDIA_ROOT = MEDIA_DIR
     django_settings.ARCHIVE_ALLOW_HOSTS = []
@@ -45,6 +51,16 @@ def pytest_configure(config: pytest.Config) -> None:
         broker = f"sqla+sqlite:///{django_settings.DATA_DIR / f'test-broker-{os.getpid()}.sqlite3'}"
         django_settings.CELERY_BROKER_URL = broker
         celery_app.conf.broker_url = broker
+
+
+def _reset_cache_handler() -> None:
+    """Django's cache handler reads CACHES once: start it again (as override_settings does)."""
+    from asgiref.local import Local
+    from django.core.cache import caches, close_caches
+
+    close_caches()
+    caches._settings = caches.settings = caches.configure_settings(None)  # type: ignore[misc]
+    caches._connections = Local()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
