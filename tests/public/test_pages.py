@@ -32,8 +32,8 @@ def test_the_home_page_lists_the_published_demo_claims(client, demo):
 def test_the_home_page_counts_the_ledger_and_offers_entry_points(client, demo):
     page = text(client.get("/"))
     assert "<strong>2</strong> published claims" in page
-    assert "<strong>4</strong> evidence items" in page
-    assert "<strong>2</strong> archived sources" in page
+    assert "<strong>6</strong> evidence items" in page
+    assert "<strong>4</strong> archived sources" in page
     assert 'href="/claims/?model=sora"' in page
     assert 'href="/claims/?developer=openai"' in page
     assert 'href="/claims/?content=minecraft"' in page

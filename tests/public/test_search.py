@@ -106,9 +106,9 @@ def test_index_source_without_text_changes_nothing(db):
 def test_the_rebuild_command_reindexes_every_source(demo, capsys):
     SourceText.objects.all().delete()
     call_command("rebuild_search_index", batch_size=1)
-    assert "2 sources" in capsys.readouterr().out
+    assert "3 sources" in capsys.readouterr().out
     with_text = Source.objects.filter(captures__artifacts__kind=ArtifactKind.TEXT).distinct()
-    assert SourceText.objects.count() == with_text.count() == 2
+    assert SourceText.objects.count() == with_text.count() == 3
 
 
 # --- PostgreSQL only ------------------------------------------------------------------

@@ -35,22 +35,26 @@ def test_a_claim_page_carries_a_claim_review_that_parses(client, demo):
     }
     assert review["reviewRating"] == {
         "@type": "Rating",
-        "ratingValue": 3,
+        "ratingValue": 4,
         "bestRating": 5,
         "worstRating": 1,
-        "alternateName": "Unverified",
-        "ratingExplanation": (
-            "Logged as unverified: consistent reports, no confirmation from the developer."
-        ),
+        "alternateName": "Supported",
+        "ratingExplanation": review["reviewRating"]["ratingExplanation"],
     }
+    # The explanation is the verdict's public note (the demo moved this claim to Supported).
+    assert review["reviewRating"]["ratingExplanation"].startswith("Supported, moderate:")
     item = review["itemReviewed"]
     assert item["@type"] == "Claim"
     urls = {a["url"] for a in item["appearance"]}
     assert "https://demo.trainedon.example/news/2024/12/sora-game-footage" in urls
     assert item["firstAppearance"]["url"] in urls
-    archived = item["appearance"][0]["archivedAt"]
+    [article] = [a for a in item["appearance"] if a["url"].endswith("/sora-game-footage")]
+    archived = article["archivedAt"]
     assert any(re.search(r"/sources/\d+/$", url) for url in archived)
     assert any("/archive/artifacts/" in url and url.endswith(".warc.gz") for url in archived)
+    # The demo's archived video is cited too: its archived copy is the video file.
+    [clip] = [a for a in item["appearance"] if a["url"].endswith(".mp4")]
+    assert any(url.endswith("/video.mp4") for url in clip["archivedAt"])
 
 
 def test_the_rating_follows_the_verdict(client):
