@@ -408,6 +408,8 @@ def seed_demo() -> dict[str, int]:
                 "first_seen": spec["first_seen"],
                 "state": PublicationState.PUBLISHED,
                 "published_at": PUBLISHED_AT,
+                # Logged when its first source was archived, before it was published.
+                "created_at": CAPTURED_AT,
             },
         )
         created["claims"] += made

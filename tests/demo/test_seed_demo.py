@@ -113,3 +113,11 @@ def test_every_demo_source_has_a_finished_capture_with_verifiable_files():
         for artifact in capture.artifacts.all():
             assert rehash(artifact) == (artifact.sha256, artifact.size)
         assert source.title  # copied from the extracted metadata
+
+
+def test_a_demo_claim_is_logged_before_it_is_published():
+    call_command("seed_demo")
+    claim = Claim.objects.get(slug="sora-trained-on-video-game-footage")
+    assert claim.published_at is not None and claim.created_at < claim.published_at
+    page = Client().get(f"/claims/{claim.slug}/").content.decode()
+    assert "Logged on Dec. 12, 2024" in page
