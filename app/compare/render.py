@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from skimage.metrics import structural_similarity
 
 from app.compare.frames import frame_at
 from app.compare.ladder import timecode
+from app.lib.fonts import font as pick_font
 
 PANEL_HEIGHT = 360
 OUTLINE = (255, 0, 200)
@@ -44,7 +45,7 @@ def _panel(picture: np.ndarray, label: str, quad: list[list[float]] | None) -> I
     if quad:
         points = [(x * factor, y * factor) for x, y in quad]
         draw.line([*points, points[0]], fill=OUTLINE, width=3)
-    font = ImageFont.load_default(size=20)
+    font = pick_font(20)
     box = draw.textbbox((8, 8), label, font=font)
     draw.rectangle((box[0] - 4, box[1] - 4, box[2] + 4, box[3] + 4), fill=(0, 0, 0))
     draw.text((8, 8), label, fill=(255, 255, 255), font=font)

@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from app.archive.steps.browser import stamp
+from app.lib.fonts import font as pick_font
 
 WIDTH = 1280
 CLIP_SIZE = (640, 360)
@@ -33,9 +34,9 @@ def page_screenshot(
     *, url: str, moment: datetime, site: str, title: str, byline: str, paragraphs: list[str]
 ) -> bytes:
     """A full-page screenshot of a plain article page, stamped as the browser step does."""
-    body = ImageFont.load_default(size=19)
-    heading = ImageFont.load_default(size=34)
-    small = ImageFont.load_default(size=15)
+    body = pick_font(19)
+    heading = pick_font(34)
+    small = pick_font(15)
     lines: list[tuple[str, ImageFont.FreeTypeFont | ImageFont.ImageFont, tuple[int, int, int], int]]
     lines = [(row, heading, (17, 24, 39), 44) for row in textwrap.wrap(title, 58)]
     lines.append((byline, small, (90, 98, 110), 40))
@@ -46,7 +47,7 @@ def page_screenshot(
     page = Image.new("RGB", (WIDTH, height), (255, 255, 255))
     draw = ImageDraw.Draw(page)
     draw.rectangle((0, 0, WIDTH, 64), fill=(30, 58, 95))
-    draw.text((40, 20), site, fill=(255, 255, 255), font=ImageFont.load_default(size=22))
+    draw.text((40, 20), site, fill=(255, 255, 255), font=pick_font(22))
     y = 110
     for text, font, colour, step in lines:
         draw.text((160, y), text, fill=colour, font=font)
@@ -86,7 +87,7 @@ def _clip_frame(n: int) -> Image.Image:
             x = left + heart * 16
             draw.rectangle((x, height - 62, x + 11, height - 51), fill=(200, 30, 30))
     draw.text((10, 8), f"demo clip · {seconds:05.2f} s", fill=(20, 20, 20),
-              font=ImageFont.load_default(size=14))  # fmt: skip
+              font=pick_font(14))  # fmt: skip
     return frame
 
 

@@ -14,23 +14,21 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from functools import lru_cache
-from pathlib import Path
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language, gettext
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from app.catalog import access
 from app.catalog.choices import Verdict
 from app.catalog.models import Claim
+from app.lib.fonts import font as _font
 
 logger = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 1200, 630
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # Text colour on a background, each pair above 4.5:1; the verdict is also written out.
 VERDICT_COLOURS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     Verdict.UNVERIFIED: ((226, 232, 240), (20, 40, 70)),
@@ -43,15 +41,6 @@ VERDICT_COLOURS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = 
 INK = (17, 24, 39)
 MUTED = (75, 85, 99)
 BAND = (11, 79, 138)
-
-
-@lru_cache(maxsize=16)
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    try:
-        return ImageFont.truetype(str(FONT_DIR / name), size)
-    except OSError:  # no DejaVu on this machine: Pillow's own scalable font
-        return ImageFont.load_default(size=size)
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int, lines: int) -> list[str]:
