@@ -2,11 +2,13 @@
 
 Each size builds, on a scratch SQLite database (or ``DATABASE_URL``: give one you may
 fill), a published claim with N items, each on its own source with one capture and two
-files, then times (median of 3) ``claim_prov_json`` and an uncached GET of the claim page
-(whose JSON-LD is the ClaimReview), and prints the tracemalloc peak of each, their sizes,
+files, then times (median of 3) the PROV-JSON as the API streams it (``claim_lineage``,
+each piece read and dropped) and an uncached GET of the claim page (whose JSON-LD is the
+ClaimReview), and prints the tracemalloc peak of each, their sizes (and the JSON-LD's),
 query counts and the load average. Numbers only.
 
-    .venv/bin/python bench/large_exports.py            # N = 200, 2000
+    .venv/bin/python bench/large_exports.py                  # N = 200, 2000
+    .venv/bin/python bench/large_exports.py --no-page 20000  # PROV only
 """
 
 from __future__ import annotations
@@ -41,12 +43,19 @@ def _measure(call: Callable[[], Any]) -> dict[str, Any]:
         result = call()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    size = len(result.content if hasattr(result, "content") else result)
-    return {"median_s": round(statistics.median(times), 3), "peak_kb": round(peak / 1024),
-            "bytes": size, "queries": len(seen.captured_queries)}  # fmt: skip
+    size = len(result.content) if hasattr(result, "content") else result
+    out = {"median_s": round(statistics.median(times), 3), "peak_kb": round(peak / 1024),
+           "bytes": size, "queries": len(seen.captured_queries)}  # fmt: skip
+    if hasattr(result, "content"):
+        page = result.content.decode()
+        start = page.index('"@type": "ClaimReview"') if '"@type": "ClaimReview"' in page else -1
+        out["json_ld_bytes"] = len(
+            page[page.rfind("<script", 0, start) : page.find("</script>", start)]
+        )
+    return out
 
 
-def child(n: int) -> None:
+def child(n: int, with_page: bool) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
     import django
@@ -59,7 +68,7 @@ def child(n: int) -> None:
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
-    from app.ledgerdata.prov import claim_prov_json
+    from app.ledgerdata.prov import claim_lineage
     from app.public.cache import bump_version
     from tests.ledgerdata.test_large_exports import build_claim
 
@@ -70,22 +79,29 @@ def child(n: int) -> None:
         bump_version()  # uncached every time
         return client.get("/claims/bench/")
 
-    print(json.dumps({"items": n, "prov": _measure(lambda: claim_prov_json("bench")),
-                      "claim_page_with_claimreview": _measure(page)}))  # fmt: skip
+    def prov() -> int:
+        return sum(len(piece) for piece in claim_lineage("bench"))  # streamed, as the API does
+
+    result: dict[str, Any] = {"items": n, "prov_streamed": _measure(prov)}
+    if with_page:
+        result["claim_page_with_claimreview"] = _measure(page)
+    print(json.dumps(result))
 
 
 def main() -> None:
     if os.environ.get("BENCH_CHILD"):
-        child(int(sys.argv[1]))
+        child(int(sys.argv[1]), sys.argv[2] == "page")
         return
-    sizes = [int(a) for a in sys.argv[1:]] or [200, 2000]
+    with_page = "--no-page" not in sys.argv
+    sizes = [int(a) for a in sys.argv[1:] if a != "--no-page"] or [200, 2000]
     print(f"load average before: {os.getloadavg()}")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "BENCH_CHILD": "1", "DATA_DIR": tmp}
             if not os.environ.get("DATABASE_URL"):
                 env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-            subprocess.run([sys.executable, __file__, str(n)], env=env, check=True, cwd=ROOT)
+            mode = "page" if with_page else "prov"
+            subprocess.run([sys.executable, __file__, str(n), mode], env=env, check=True, cwd=ROOT)
     print(f"load average after: {os.getloadavg()}")
 
 

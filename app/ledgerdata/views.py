@@ -7,25 +7,26 @@ import re
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from app.ledgerdata.dumps import MANIFEST, ROOT, dump_folders, latest_folder
 from app.ledgerdata.importer import CSV_COLUMNS
-from app.ledgerdata.prov import MEDIA_TYPE, claim_prov_json
+from app.ledgerdata.prov import MEDIA_TYPE, claim_lineage
 from app.lib.markdown import render_markdown
 from app.public.jsonapi import error
 
 
 @require_GET
-def claim_prov(request: HttpRequest, slug: str) -> HttpResponse:
-    """GET /api/v1/claims/{slug}/prov: the claim's lineage in PROV-JSON."""
+def claim_prov(request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
+    """GET /api/v1/claims/{slug}/prov: the claim's lineage in PROV-JSON, streamed as it is
+    written (memory stays flat however many items the claim has)."""
     try:
-        body = claim_prov_json(slug)
+        body = claim_lineage(slug)
     except Http404 as problem:
         return error(404, str(problem))
-    response = HttpResponse(body, content_type=f"{MEDIA_TYPE}; charset=utf-8")
+    response = StreamingHttpResponse(body, content_type=f"{MEDIA_TYPE}; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{slug}.prov.json"'
     return response
 

@@ -1,9 +1,13 @@
 """PROV and ClaimReview on a claim with thousands of evidence items, sources, captures and files:
 still valid for an outside reader, and built with the same number of queries as for a few
-items (the database work does not grow with the claim; the time and memory are measured in
-bench/large_exports.py, not asserted)."""
+items (the database work does not grow with the claim). The PROV document is streamed: its
+peak memory stays flat when the claim grows tenfold. The claim page (and the ClaimReview in
+it) shows every item, so it grows with the claim; its time and memory are measured in
+bench/large_exports.py, not asserted."""
 
 from __future__ import annotations
+
+import tracemalloc
 
 import extruct
 import pytest
@@ -14,7 +18,7 @@ from prov.model import ProvDocument
 
 from app.archive.models import Artifact, Capture, CaptureStatus
 from app.catalog.models import Claim, Evidence, Source
-from app.ledgerdata.prov import claim_prov_json
+from app.ledgerdata.prov import CHUNK, claim_prov_json
 from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +67,35 @@ def test_prov_of_a_claim_with_thousands_of_items_reads_back_whole_in_flat_querie
     assert kinds.count("tl:Evidence") == LARGE
     assert kinds.count("tl:Capture") == LARGE
     assert kinds.count("tl:Artifact") == 2 * LARGE
+
+
+def _streamed_peak(client, slug: str) -> tuple[int, int]:
+    """Peak traced memory while the API streams a claim's PROV-JSON (each piece read and
+    dropped, as a server writing to a socket does), and the size of the document."""
+    tracemalloc.start()
+    try:
+        response = client.get(f"/api/v1/claims/{slug}/prov")
+        size = sum(len(piece) for piece in response.streaming_content)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 200
+    return peak, size
+
+
+@pytest.mark.timeout(900)
+def test_prov_memory_stays_flat_when_the_claim_grows_tenfold(client):
+    n = CHUNK  # at least one full chunk of rows, so the small run is not flattered
+    build_claim("warm", 5)
+    build_claim("n", n)
+    build_claim("ten-n", 10 * n)
+    _streamed_peak(client, "warm")  # modules, URL resolvers and caches load once; not measured
+    small, small_size = _streamed_peak(client, "n")
+    large, large_size = _streamed_peak(client, "ten-n")
+    print(f"tracemalloc peak: {small} bytes for N={n} items ({small_size} bytes of PROV-JSON), "
+          f"{large} bytes for 10 N ({large_size} bytes)")  # fmt: skip
+    assert large_size > 9 * small_size  # the document did grow tenfold...
+    assert large < small * 2, (small, large)  # ...its writer's memory did not
 
 
 def test_claim_review_of_a_claim_with_thousands_of_items_parses_and_lists_each_source(client):
