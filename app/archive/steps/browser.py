@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from app.archive.browser import (
     BrowserProvider,
@@ -30,6 +30,7 @@ from app.archive.models import ArtifactKind, ErrorClass
 from app.archive.steps.base import CaptureContext, StepFailed, StepOutcome, StepSkipped
 from app.archive.steps.fetch import software_versions
 from app.archive.warc import CaptureWarc
+from app.lib.fonts import font as pick_font
 
 BAND_HEIGHT = 44
 BAND_COLOUR = (20, 24, 31)
@@ -48,7 +49,7 @@ def stamp(png: bytes, url: str, moment: datetime) -> bytes:
         out = Image.new("RGB", (width, shot.height + BAND_HEIGHT), BAND_COLOUR)
         out.paste(shot.convert("RGB"), (0, BAND_HEIGHT))
     draw = ImageDraw.Draw(out)
-    font = ImageFont.load_default(size=15)
+    font = pick_font(15)
     when = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     label = f"Archived by TrainedOn · {when} · "
     room = width - 20 - draw.textlength(label, font=font)
