@@ -108,16 +108,16 @@ def capture_for_new_source(*, source: Source, actor: User | None = None, **_kwar
 
 class RetryRefused(Exception):
     """A retry that cannot succeed: the latest capture failed for a reason no
-    other try fixes (``states.RETRYABLE_ERRORS``). ``state`` says why, in plain words."""
+    other try fixes (``states.RETRYABLE_ERRORS``). ``capture_state`` says why, in plain words."""
 
-    def __init__(self, state: CaptureState) -> None:
-        super().__init__(state.explanation)
-        self.state = state
+    def __init__(self, capture_state: CaptureState) -> None:
+        super().__init__(capture_state.explanation)
+        self.capture_state = capture_state
 
     @property
     def message(self) -> str:
         return _("Archiving again would fail the same way: %(why)s") % {
-            "why": self.state.explanation
+            "why": self.capture_state.explanation
         }
 
 
