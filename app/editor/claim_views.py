@@ -85,8 +85,9 @@ def _claim_step(request: HttpRequest, claim: Claim | None, action: str) -> HttpR
     if verb in ("search", "pick", "create") and name not in ENTITY_FIELDS:
         verb = "preview"
     if verb == "search":
-        kind = "model" if name == "models_named" else ""
-        extra["results"] = {name: queries.entity_search(data.get(f"q_{name}", ""), kind=kind)}
+        extra["results"] = {
+            name: queries.entity_search(data.get(f"q_{name}", ""), kind=search_kind(name))
+        }
     elif verb == "pick" and pk.isdigit():
         data.appendlist(name, pk)
     elif verb == "create":
@@ -164,23 +165,38 @@ def _claim_form(request: HttpRequest, claim: Claim | None) -> HttpResponse:
     return _claim_step(request, claim, action)
 
 
-# --- htmx helpers of the claim form -----------------------------------------------
+# --- htmx helpers of the claim form (and of other forms' one-entity pickers) -------
+
+# Pickers of a single entity that other workspace forms reuse (the relation editor's
+# two ends): field name -> kind searched ("" for any). The chip of a single pick holds
+# the entity's slug and replaces the previous one instead of joining it.
+SINGLE_PICKERS: dict[str, str] = {}
+
+
+def register_single_picker(name: str, kind: str = "") -> None:
+    if name in ENTITY_FIELDS:
+        raise ValueError(f"{name} is a field of the claim form.")
+    SINGLE_PICKERS[name] = kind
 
 
 def _field(request: HttpRequest) -> str:
     name = request.GET.get("field", "")
-    if name not in ENTITY_FIELDS:
+    if name not in ENTITY_FIELDS and name not in SINGLE_PICKERS:
         raise Http404("Unknown field.")
     return name
+
+
+def search_kind(name: str) -> str:
+    return "model" if name == "models_named" else SINGLE_PICKERS.get(name, "")
 
 
 @workspace
 @require_GET
 def entity_search(request: HttpRequest) -> HttpResponse:
     name = _field(request)
-    kind = "model" if name == "models_named" else ""
-    found = queries.entity_search(request.GET.get(f"q_{name}", ""), kind=kind)
-    return render(request, "editor/claim_form.html#entity_results", {"name": name, "found": found})
+    found = queries.entity_search(request.GET.get(f"q_{name}", ""), kind=search_kind(name))
+    context = {"name": name, "found": found, "single": name in SINGLE_PICKERS}
+    return render(request, "editor/claim_form.html#entity_results", context)
 
 
 @workspace
@@ -188,7 +204,8 @@ def entity_search(request: HttpRequest) -> HttpResponse:
 def entity_chip(request: HttpRequest, pk: int) -> HttpResponse:
     name = _field(request)
     entity = get_object_or_404(Entity.objects.select_related("developer"), pk=pk)
-    return render(request, "editor/claim_form.html#entity_chip", {"name": name, "entity": entity})
+    context = {"name": name, "entity": entity, "single": name in SINGLE_PICKERS}
+    return render(request, "editor/claim_form.html#entity_chip", context)
 
 
 @workspace
