@@ -6,7 +6,9 @@ any other publishable record another app registers) goes through
 queue, the API, a suggestion or an import. It locks the row, checks the
 transition against the actor's role, writes the state and the audit entry
 in the same transaction. (The public pages' cache version is bumped after
-commit by `app.public.signals`, for this save like any other.)
+commit by `app.public.signals`, for this save like any other; it also sends
+`signals.publication_changed`, so that an item that stops being public is
+purged from the page cache instead of being served stale while re-rendered.)
 
 The state machine (``*`` = moderators only):
 
@@ -42,7 +44,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from app.catalog import access, audit
+from app.catalog import access, audit, signals
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Evidence
 
@@ -143,6 +145,15 @@ def can_set(user: Any, item: Any, target: str) -> bool:
     return found is not None and found[1](user, item)
 
 
+def can_remove_part(user: Any, item: Any) -> bool:
+    """Whether ``user`` may take a part out of ``item`` (a relation out of its claim):
+    once published that withdraws part of what readers see, so only who may withdraw
+    the item may; before, who may edit it."""
+    if item.state == PUBLISHED:
+        return can_set(user, item, WITHDRAWN)
+    return REGISTRY[type(item)].can_edit(user, item)
+
+
 def submission_state(actor: Any) -> str:
     """What a contribution becomes when submitted: published for holders of
     "publish directly" (and moderators), else pending review."""
@@ -191,6 +202,10 @@ def publication_set(item: Any, state: str, *, actor: Any, reason: str = "") -> A
             after={"state": locked.state, "state_reason": locked.state_reason},
             reason=reason,
         )
+        if before["state"] != state:
+            signals.publication_changed.send(
+                sender=type(locked), item=locked, before=before["state"], after=state
+            )
         if isinstance(locked, Claim) and state in (PENDING, PUBLISHED):
             _cascade(locked, state, actor)
     for name in ("state", "state_reason", "published_at", "updated_at"):

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from app.archive.manifest import write_manifest
 from app.archive.models import ArtifactKind, Capture, CaptureOrigin, CaptureStatus
 from app.archive.storage import sha256_stream, store_artifact
-from app.catalog.choices import EntityKind
+from app.catalog import audit, publication
+from app.catalog.choices import EntityKind, PublicationState
 from app.catalog.models import Claim, Entity
 from app.catalog.services import source_get_or_create
 from app.graph.models import (
@@ -119,7 +120,7 @@ def relation_add(
     )
     with transaction.atomic():
         position = claim.relations.count()
-        relation, _created = Relation.objects.get_or_create(
+        relation, created = Relation.objects.get_or_create(
             claim=claim,
             kind=kind,
             upstream=upstream,
@@ -133,7 +134,127 @@ def relation_add(
                 "created_by": actor if getattr(actor, "pk", None) else None,
             },
         )
+        if created:
+            audit.record(
+                actor=actor, action="relation.add", target=relation, after=relation_facts(relation)
+            )
     return relation
+
+
+# Fields of a relation that an edit may change (the claim and the author stay).
+RELATION_FIELDS = ("kind", "upstream", "downstream", "stage", "attribution", "dataset_version",
+                   "note")  # fmt: skip
+
+
+def relation_facts(relation: Relation) -> dict[str, Any]:
+    """What an audit entry records of a relation: its claim and fields, ends by slug."""
+    return {
+        "claim": relation.claim.slug,
+        "kind": relation.kind,
+        "upstream": relation.upstream.slug,
+        "downstream": relation.downstream.slug,
+        "stage": relation.stage,
+        "attribution": relation.attribution,
+        "dataset_version": (
+            str(relation.dataset_version) if relation.dataset_version_id is not None else ""
+        ),
+        "note": relation.note,
+    }
+
+
+def change_needs_reason(claim: Claim) -> bool:
+    """A relation of a claim that has left the draft (under review, published, ...) is
+    not changed silently: the change says why, in the audit log."""
+    return claim.state != PublicationState.DRAFT
+
+
+def can_remove_relation(user: Any, relation: Relation) -> bool:
+    """`publication.can_remove_part` of its claim (published: who may withdraw it)."""
+    return publication.can_remove_part(user, relation.claim)
+
+
+def _reason(claim: Claim, reason: str) -> str:
+    reason = reason.strip()[:500]
+    if change_needs_reason(claim) and not reason:
+        raise ValidationError(
+            _("This relation's claim is %(state)s: say why you change it (kept in the log).")
+            % {"state": PublicationState(claim.state).label.lower()}
+        )
+    return reason
+
+
+def relation_update(*, relation: Relation, actor: Any, reason: str = "", **fields: Any) -> Relation:
+    """Change a relation's fields (``RELATION_FIELDS``) after the same checks as a new one.
+
+    Raises `ValidationError` for a relation that makes no sense, one the claim already
+    has, or a change to a claim past its draft without a reason. Writes one audit entry
+    (``relation.change``) with the fields before and after.
+    """
+    unknown = set(fields) - set(RELATION_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown relation fields: {sorted(unknown)}.")
+    with transaction.atomic():
+        locked = (
+            Relation.objects.select_for_update(of=("self",))
+            .select_related("claim", "upstream", "downstream", "dataset_version")
+            .get(pk=relation.pk)
+        )
+        merged = {name: fields.get(name, getattr(locked, name)) for name in RELATION_FIELDS}
+        if merged["kind"] == RelationKind.USE and not merged["stage"]:
+            merged["stage"] = UseStage.UNKNOWN
+        if merged["kind"] != RelationKind.USE:
+            merged["stage"] = merged["attribution"] = ""
+        if merged["kind"] != RelationKind.MEMBERSHIP:
+            merged["dataset_version"] = None
+        merged["note"] = str(merged["note"] or "")[:300]
+        relation_check(
+            kind=merged["kind"], upstream=merged["upstream"], downstream=merged["downstream"],
+            stage=merged["stage"], attribution=merged["attribution"],
+            dataset_version=merged["dataset_version"],
+        )  # fmt: skip
+        changed = [name for name in RELATION_FIELDS if getattr(locked, name) != merged[name]]
+        if not changed:
+            return locked
+        why = _reason(locked.claim, reason)
+        twin = Relation.objects.filter(
+            claim=locked.claim_id, kind=merged["kind"], upstream=merged["upstream"],
+            downstream=merged["downstream"],
+        ).exclude(pk=locked.pk)  # fmt: skip
+        if twin.exists():
+            raise ValidationError(_("This claim already asserts that relation."))
+        before = relation_facts(locked)
+        for name in changed:
+            setattr(locked, name, merged[name])
+        locked.save(update_fields=changed)
+        after = relation_facts(locked)
+        audit.record(
+            actor=actor,
+            action="relation.change",
+            target=locked,
+            before={k: v for k, v in before.items() if k == "claim" or v != after[k]},
+            after={k: v for k, v in after.items() if k == "claim" or v != before[k]},
+            reason=why,
+        )
+    return locked
+
+
+def relation_remove(*, relation: Relation, actor: Any, reason: str = "") -> None:
+    """Delete a relation from its claim; the audit entry (``relation.remove``) keeps
+    everything it said. Who may is `can_remove_relation`'s question (the views ask it);
+    a claim past its draft needs a reason."""
+    with transaction.atomic():
+        locked = (
+            Relation.objects.select_for_update(of=("self",))
+            .select_related("claim", "upstream", "downstream", "dataset_version")
+            .filter(pk=relation.pk)
+            .first()
+        )
+        if locked is None:
+            return  # already removed (a repeated post)
+        why = _reason(locked.claim, reason)
+        facts = relation_facts(locked)
+        audit.record(actor=actor, action="relation.remove", target=locked, before=facts, reason=why)
+        locked.delete()
 
 
 def dataset_for(entity: Entity, *, homepage: str = "", license: str = "") -> Dataset:
