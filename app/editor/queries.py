@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from app.archive.models import CaptureStatus
@@ -27,6 +28,14 @@ def claim_for_editing() -> QuerySet[Claim]:
     return Claim.objects.select_related("created_by").prefetch_related(
         Prefetch("models_named", queryset=entities), Prefetch("content_named", queryset=entities)
     )
+
+
+def claim_with_relations() -> QuerySet[Claim]:
+    """`claim_for_editing` with the relations the claim asserts, ends and version joined
+    (one query more). The graph app builds on the editor, so its model is found by name."""
+    relation = apps.get_model("graph", "Relation")
+    chain = relation.objects.select_related("upstream", "downstream", "dataset_version")
+    return claim_for_editing().prefetch_related(Prefetch("relations", queryset=chain))
 
 
 def my_claims(user: Any, *states: str) -> QuerySet[Claim]:

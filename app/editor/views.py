@@ -73,6 +73,7 @@ def _claim_page(
         "evidence": queries.evidence_for_claim(claim, user),
         "form": form or EvidenceForm(),
         "can_edit": perm.can_edit_claim(user, claim),
+        "can_remove_relations": publication.can_remove_part(user, claim),
         "can_add_evidence": perm.can_add_evidence(user, claim),
         "can_publish": publication.can_set(user, claim, PublicationState.PUBLISHED),
         "can_set_verdict": perm.can_set_verdict(user),
@@ -84,7 +85,7 @@ def _claim_page(
 @workspace
 @require_GET
 def claim_page(request: HttpRequest, slug: str) -> HttpResponse:
-    claim = perm.access_claim(request.user, slug, queryset=queries.claim_for_editing())
+    claim = perm.access_claim(request.user, slug, queryset=queries.claim_with_relations())
     return _claim_page(request, claim)
 
 
@@ -158,7 +159,7 @@ def _apply_source_metadata(request: HttpRequest, source: Source) -> None:
 @workspace
 @require_POST
 def evidence_create(request: HttpRequest, slug: str) -> HttpResponse:
-    claim = perm.access_claim(request.user, slug, queryset=queries.claim_for_editing())
+    claim = perm.access_claim(request.user, slug, queryset=queries.claim_with_relations())
     if not perm.can_add_evidence(request.user, claim):
         raise PermissionDenied("You cannot add evidence to this claim.")
     form = EvidenceForm(request.POST)

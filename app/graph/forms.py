@@ -6,13 +6,19 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from app.catalog.choices import EntityKind
 from app.catalog.models import Entity
 from app.graph.lookup import MAX_QUERY
-from app.graph.models import Attribution, FileFormat, MemberKind, RelationKind, UseStage
+from app.graph.models import (
+    Attribution,
+    DatasetVersion,
+    FileFormat,
+    MemberKind,
+    RelationKind,
+    UseStage,
+)
 from app.graph.services import ENDPOINTS, relation_check
 
 
@@ -66,6 +72,23 @@ KIND_RULES = {
 }
 
 
+def entities_named(text: str) -> list[Entity]:
+    """The entity whose slug is ``text`` alone, else those named ``text`` (any case; at
+    most two, enough to tell "none", "one" and "several")."""
+    text = text.strip()
+    if not text:
+        return []
+    by_slug = Entity.objects.filter(slug=text).first()
+    return [by_slug] if by_slug else list(Entity.objects.filter(name__iexact=text)[:2])
+
+
+def versions_of(entity: Entity | None) -> list[DatasetVersion]:
+    """The index versions a membership in ``entity`` may name (newest first)."""
+    if entity is None or entity.kind != EntityKind.DATASET:
+        return []
+    return list(DatasetVersion.objects.filter(dataset_id=entity.pk).order_by("-number")[:100])
+
+
 class RelationForm(forms.Form):
     """One link of the graph, between two entities named by name or slug (the workspace's
     relation editor; `app.graph.services.relation_check` has the last word)."""
@@ -104,18 +127,35 @@ class RelationForm(forms.Form):
         required=False,
         choices=[("", "—"), *Attribution.choices],
     )
+    dataset_version = forms.ModelChoiceField(
+        label=_("Dataset version (membership only, optional)"),
+        queryset=DatasetVersion.objects.all(),
+        required=False,
+        help_text=_(
+            "The imported index version that lists it, when the evidence names one. "
+            "The versions of the dataset picked in “To” are listed."
+        ),
+    )
     note = forms.CharField(label=_("Note on this link"), max_length=300, required=False)
 
     def _entity(self, name: str) -> Entity:
         text = str(self.cleaned_data.get(name) or "").strip()
-        found = list(Entity.objects.filter(Q(slug=text) | Q(name__iexact=text))[:2])
+        found = entities_named(text)
         if not found:
             raise forms.ValidationError(_("No entity is named “%(name)s”.") % {"name": text})
-        if len(found) > 1 and found[0].slug != text and found[1].slug != text:
+        if len(found) > 1:
             raise forms.ValidationError(
                 _("Several entities are named “%(name)s”: give the slug.") % {"name": text}
             )
-        return found[0] if len(found) == 1 or found[0].slug == text else found[1]
+        return found[0]
+
+    def downstream_entity(self) -> Entity | None:
+        """The "To" entity as typed or picked so far (for listing its versions)."""
+        text = str(self.data.get("downstream", "") if self.is_bound else "") or str(
+            self.initial.get("downstream", "")
+        )
+        found = entities_named(text)
+        return found[0] if len(found) == 1 else None
 
     def clean_upstream(self) -> Entity:
         return self._entity("upstream")
@@ -138,6 +178,9 @@ class RelationForm(forms.Form):
                 )
         elif kind and (data.get("stage") or data.get("attribution")):
             self.add_error("stage", _("Stage and declared/alleged apply to use relations only."))
+        if kind and kind != RelationKind.MEMBERSHIP:
+            # The version list is hidden for other kinds: a choice left in it means nothing.
+            data["dataset_version"] = None
         if kind and isinstance(up, Entity) and isinstance(down, Entity) and not self.errors:
             if (up.kind, down.kind) not in ENDPOINTS[kind]:
                 self.add_error(
@@ -159,6 +202,7 @@ class RelationForm(forms.Form):
                 relation_check(
                     kind=kind, upstream=up, downstream=down,
                     stage=data.get("stage", ""), attribution=data.get("attribution", ""),
+                    dataset_version=data.get("dataset_version"),
                 )  # fmt: skip
             except ValidationError as exc:
                 self.add_error(None, exc)
@@ -176,3 +220,32 @@ class RelationClaimForm(forms.Form):
             "Left empty: written from the relation, e.g. “Books3 was used to train LLaMA”."
         ),
     )
+
+
+class RelationEditForm(RelationForm):
+    """A relation changed in place: the same checks, and a reason once its claim has left
+    the draft (`app.graph.services.change_needs_reason`)."""
+
+    reason = forms.CharField(
+        label=_("Why this change"),
+        max_length=500,
+        required=False,
+        help_text=_("Kept in the audit log with the fields before and after."),
+    )
+
+    def __init__(self, *args: Any, needs_reason: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = needs_reason
+
+
+class RelationRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why remove it"),
+        max_length=500,
+        required=False,
+        help_text=_("Kept in the audit log with everything the relation said."),
+    )
+
+    def __init__(self, *args: Any, needs_reason: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = needs_reason

@@ -31,12 +31,15 @@ SEES_DRAFTS = {"carol", "alice", "bob"}
 # user     - archived copies: published, or to those who may see the draft;
 # work     - the workspace: signed-in people with a role, drafts to those who may;
 # edit     - the workspace's forms: see above, and 403 for those who may not change it;
+# remove   - as edit, but a published claim's part only by who may withdraw the claim
+#            (moderators: `publication.can_remove_part`);
 # editors  - pages for editors and moderators only (403 for contributors, whatever the claim);
 # moderate - the moderation pages: moderators only.
 CLASSIFIED: dict[str, tuple[str, str]] = {
     "public:claim": ("public", "claim"),
     "public:claim-feed": ("public", "claim"),
     "public:claim-card": ("public", "claim"),
+    "public:claim-evidence": ("public", "claim_stance"),
     "api:claim": ("public", "claim"),
     "api:source": ("public", "source"),
     "api:claim-prov": ("public", "claim"),
@@ -54,6 +57,8 @@ CLASSIFIED: dict[str, tuple[str, str]] = {
     "editor:claim_edit": ("edit", "claim"),
     "editor:evidence_edit": ("edit", "evidence"),
     "graph:claim_relation": ("edit", "claim"),
+    "graph:relation_edit": ("edit", "relation"),
+    "graph:relation_remove": ("remove", "relation"),
     "disclosures:claim_gap": ("editors", "claim"),
     "moderation:claim": ("moderate", "claim_pk"),
     "moderation:review": ("moderate", "review"),
@@ -156,12 +161,19 @@ class Case:
     evidence: Any
     source: Any
     artifact: Any
+    relation: Any
 
 
 @pytest.fixture
 def world(carol: Any, dave: Any, alice: Any, bob: Any) -> dict[str, Case]:
     from django.utils import timezone
 
+    from app.catalog.choices import EntityKind
+    from app.graph.services import relation_add
+    from tests.factories import EntityFactory
+
+    work = EntityFactory(kind=EntityKind.WORK, name="Hidden-work")
+    dataset = EntityFactory(kind=EntityKind.DATASET, name="Hidden-dataset")
     cases = {}
     for state in STATES:
         at = timezone.now() if state == S.PUBLISHED else None
@@ -185,7 +197,10 @@ def world(carol: Any, dave: Any, alice: Any, bob: Any) -> dict[str, Case]:
             data=f"Hidden-{state} archived text".encode(),
             media_type="text/plain",
         )
-        cases[state] = Case(claim, evidence, source, artifact)
+        relation = relation_add(
+            claim=claim, kind="membership", upstream=work, downstream=dataset, actor=carol
+        )
+        cases[state] = Case(claim, evidence, source, artifact, relation)
     return cases
 
 
@@ -193,12 +208,16 @@ def _url(name: str, obj: str, case: Case) -> str:
     args: list[Any]
     if obj == "claim":
         args = [case.claim.slug]
+    elif obj == "claim_stance":  # a claim's list of one stance's items
+        args = [case.claim.slug, case.evidence.stance]
     elif obj == "claim_pk":
         args = [case.claim.pk]
     elif obj == "review":
         args = ["claim", case.claim.pk]
     elif obj == "evidence":
         args = [case.evidence.pk]
+    elif obj == "relation":
+        args = [case.relation.pk]
     elif obj == "source":
         args = [case.source.pk]
     elif obj in ("artifact", "video"):
@@ -223,6 +242,8 @@ def _expected(family: str, person: str, state: str) -> set[int]:
         return {200} if person in ("alice", "bob") else {403}
     if family == "work":
         return {200} if published or person in SEES_DRAFTS else {404}
+    if family == "remove" and published:
+        return {200} if person == "bob" else {403}
     # edit: editors and moderators always; the author only while it is a draft
     if person in ("alice", "bob") or (person == "carol" and state == S.DRAFT):
         return {200}

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from app.archive.models import CaptureStatus, ErrorClass
 from app.catalog.choices import PublicationState
+from app.graph.services import relation_add
 from app.moderation.models import Decision
 from tests.factories import (
     CaptureFactory,
@@ -29,7 +30,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 DASHBOARD_QUERIES = 14  # includes the moderation decisions and the user's suggestions
-CLAIM_PAGE_QUERIES = 9
+CLAIM_PAGE_QUERIES = 10  # 9, and the relations the claim asserts (ends and version joined)
 CLAIM_FORM_QUERIES = 7
 
 
@@ -116,6 +117,8 @@ def _fill_claim(claim: Any, n: int) -> None:
         EvidenceFactory(source=source)  # cited elsewhere too
         claim.models_named.add(ModelEntityFactory())
         claim.content_named.add(EntityFactory())
+        relation_add(claim=claim, kind="membership", upstream=EntityFactory(kind="work"),
+                     downstream=EntityFactory(kind="dataset"), actor=None)  # fmt: skip
 
 
 def test_the_claim_page_query_count_is_pinned_and_flat(client: Client, alice: Any) -> None:
