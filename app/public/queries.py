@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
     CharField,
     Count,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -20,10 +22,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.http import Http404
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -32,7 +35,7 @@ from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.catalog import access
 from app.catalog.access import public_claims, public_evidence, public_sources
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
-from app.catalog.models import AuditEntry, Claim, Entity, Tag, VerdictChange
+from app.catalog.models import AuditEntry, Claim, Entity, Evidence, Tag, VerdictChange
 from app.catalog.naming import counts_sql, named_counts, naming_sql, public_naming
 from app.lib.prepared import PreparedQuery
 from app.public import search
@@ -387,6 +390,46 @@ class ClaimPage:
     bylines: Bylines = field(default_factory=Bylines)
 
 
+@dataclass
+class StanceGroup:
+    """One stance's items as a page shows them: ``views`` are the items shown (oldest
+    first), ``total`` how many the claim has in all, ``first`` the rank of the first one
+    shown (1 on the claim page and a stance list's first page)."""
+
+    stance: str
+    label: str
+    views: list[EvidenceView]
+    total: int
+    first: int = 1
+
+    @property
+    def more(self) -> bool:
+        return self.first - 1 + len(self.views) < self.total
+
+
+@dataclass
+class ShownClaimPage:
+    """The claim page, or one page of a stance's list, with only the items it shows:
+    its memory and its ClaimReview do not grow with the claim (issue 17)."""
+
+    claim: Claim
+    groups: list[StanceGroup]  # every stance, in Stance order, empty ones included
+    verdict_changes: list[VerdictChange]
+    models: list[Entity] = field(default_factory=list)
+    content: list[Entity] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    bylines: Bylines = field(default_factory=Bylines)
+
+    @property
+    def evidence(self) -> list[EvidenceView]:
+        """The items shown, stance by stance."""
+        return [view for group in self.groups for view in group.views]
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+
 def access_claim(slug: str) -> Claim:
     """A claim as every reader sees it, or 404 (`app.catalog.access` decides)."""
     claims = Claim.objects.prefetch_related(
@@ -409,15 +452,77 @@ PAGE_ARTIFACT_KINDS = (
 )
 
 
-def claim_page(slug: str) -> ClaimPage:
-    """Everything the claim page shows, in 6 queries whatever the evidence count."""
+def _claim_and_bylines(slug: str) -> tuple[Claim, Bylines]:
     found = _CLAIM(slug)
     if not found:
         raise Http404("No published claim has that address.")
     n = len(CLAIM_FIELDS)
     claim = Claim.from_db(DEFAULT_DB_ALIAS, CLAIM_FIELDS, found[0][:n])
     logged_by, reviewed_by, reviewed_at = found[0][n : n + 3]
-    bylines = Bylines(logged_by or "", reviewed_by or "", reviewed_at)
+    return claim, Bylines(logged_by or "", reviewed_by or "", reviewed_at)
+
+
+# The claim page shows each stance's first items, oldest first; a link leads to the whole
+# list of a stance, a page at a time (`stance_page`). 25 keeps every claim of the demo and
+# of the starter ledger whole on its page (the largest has a handful of items per stance),
+# holds the page at three stances x 25 items at most (about 12 KB of gzipped HTML, a
+# twelfth of the 150 KB budget) and its memory and ClaimReview flat whatever the claim's size.
+CLAIM_PAGE_ITEMS = 25
+STANCE_PAGE_ITEMS = 50  # the stance list's page: the page weight budget is set for 50 items
+
+
+def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClaimPage:
+    """The reader's claim page: the first ``per_stance`` items of each stance and each
+    stance's count, in 6 queries, whatever the evidence count."""
+    claim, bylines = _claim_and_bylines(slug)
+    models, content, tags = claim_names(claim.pk)
+    rows = _SHOWN(claim.pk, 0, per_stance)
+    views, totals = _shown_views(claim.pk, rows, _SHOWN_CAPTURES(claim.pk, 0, per_stance),
+                                 lambda: _SHOWN_FILES(claim.pk, 0, per_stance))  # fmt: skip
+    changes = [
+        VerdictChange.from_db(DEFAULT_DB_ALIAS, CHANGE_FIELDS, row) for row in _CHANGES(claim.pk)
+    ]
+    groups = [
+        StanceGroup(
+            value,
+            str(label),
+            [v for v in views if v.item.stance == value],
+            totals.get(value, 0),
+        )
+        for value, label in Stance.choices
+    ]
+    return ShownClaimPage(claim, groups, changes, models, content, tags, bylines)
+
+
+def stance_page(
+    slug: str, stance: str, number: int, per_page: int = STANCE_PAGE_ITEMS
+) -> tuple[ShownClaimPage, StanceGroup]:
+    """One page of a claim's items of one stance, oldest first, in 5 queries (the claim
+    page's without its verdict history); a page past the last is a 404 (`PageOutOfRange`),
+    the first page of a stance without items is shown empty."""
+    if stance not in Stance.values:
+        raise Http404("There is no such stance.")
+    claim, bylines = _claim_and_bylines(slug)
+    models, content, tags = claim_names(claim.pk)
+    first, last = (number - 1) * per_page, number * per_page
+    rows = _STANCE(claim.pk, stance, first, last)
+    if not rows and number > 1:
+        raise PageOutOfRange("No such page.")
+    views, totals = _shown_views(
+        claim.pk,
+        rows,
+        _STANCE_CAPTURES(claim.pk, stance, first, last),
+        lambda: _STANCE_FILES(claim.pk, stance, first, last),
+    )
+    label = str(dict(Stance.choices)[stance])
+    group = StanceGroup(stance, label, views, totals.get(stance, 0), first + 1)
+    return ShownClaimPage(claim, [group], [], models, content, tags, bylines), group
+
+
+def claim_page(slug: str) -> ClaimPage:
+    """Everything the API's claim shows (all its items), in 6 queries whatever the
+    evidence count; the reader's page shows a stance's first items (`claim_page_shown`)."""
+    claim, bylines = _claim_and_bylines(slug)
     models, content, tags = claim_names(claim.pk)
     items = evidence_rows(claim.pk)
     views = evidence_views(claim.pk, items)
@@ -457,6 +562,42 @@ def _evidence_of(claim_id: int) -> QuerySet[Any]:
     fields = [*EvidenceRow.FIELDS, *(f"source__{name}" for name in SourceRow.FIELDS)]
     items = public_evidence().filter(claim_id=claim_id)
     return items.order_by("created_at", "id").values_list(*fields)
+
+
+def _shown_of(
+    claim_id: int, first: int, last: int, stance: str | None = None
+) -> QuerySet[Evidence]:
+    """The claim's published items ranked within their stance, oldest first (the order
+    of `_evidence_of`), those ranked ``first`` < rank <= ``last``, each with its
+    stance's total; of one stance only when ``stance`` is given."""
+    items = public_evidence().filter(claim_id=claim_id)
+    if stance is not None:
+        items = items.filter(stance=stance)
+    within = {"partition_by": [F("stance")]}
+    return items.annotate(
+        rank=Window(RowNumber(), order_by=[F("created_at").asc(), F("id").asc()], **within),
+        stance_total=Window(Count("id"), **within),
+    ).filter(rank__gt=first, rank__lte=last)
+
+
+def _shown_rows(claim_id: int, first: int, last: int, stance: str | None = None) -> Any:
+    fields = [*EvidenceRow.FIELDS, *(f"source__{name}" for name in SourceRow.FIELDS)]
+    shown = _shown_of(claim_id, first, last, stance)
+    # rank is selected: Django's filter on a window (5.2) cannot order by an unselected one.
+    return shown.order_by("stance", "rank").values_list("stance_total", "rank", *fields)
+
+
+def _shown_captures(claim_id: int, first: int, last: int, stance: str | None = None) -> Any:
+    cited = _shown_of(claim_id, first, last, stance).values("source_id")
+    runs = Capture.objects.filter(source_id__in=cited).order_by("created_at", "id")
+    return runs.values_list(*CaptureRow.STATE_FIELDS)
+
+
+def _shown_files(claim_id: int, first: int, last: int, stance: str | None = None) -> Any:
+    cited = _shown_of(claim_id, first, last, stance).values("source_id")
+    runs = Capture.objects.filter(status__in=WITH_FILES, source_id__in=cited).values("id")
+    files = Artifact.objects.filter(kind__in=PAGE_ARTIFACT_KINDS, capture__in=runs)
+    return files.order_by("id").values_list(*ArtifactRow.FIELDS)
 
 
 def _runs_of(claim_id: int) -> QuerySet[Capture]:
@@ -512,6 +653,12 @@ _NAMES = PreparedQuery(_names_of, 0)
 _EVIDENCE = PreparedQuery(_evidence_of, 0)
 _CAPTURES = PreparedQuery(_captures_of, 0)
 _FILES = PreparedQuery(_files_of, 0)
+_SHOWN = PreparedQuery(_shown_rows, 0, 0, 0)
+_SHOWN_CAPTURES = PreparedQuery(_shown_captures, 0, 0, 0)
+_SHOWN_FILES = PreparedQuery(_shown_files, 0, 0, 0)
+_STANCE = PreparedQuery(lambda c, s, a, b: _shown_rows(c, a, b, s), 0, "", 0, 0)
+_STANCE_CAPTURES = PreparedQuery(lambda c, s, a, b: _shown_captures(c, a, b, s), 0, "", 0, 0)
+_STANCE_FILES = PreparedQuery(lambda c, s, a, b: _shown_files(c, a, b, s), 0, "", 0, 0)
 _CHANGES = PreparedQuery(
     lambda claim_id: (
         VerdictChange.objects.filter(claim_id=claim_id)
@@ -547,15 +694,37 @@ def evidence_rows(claim_id: int) -> list[EvidenceRow]:
     return [EvidenceRow.with_source(row) for row in _EVIDENCE(claim_id)]
 
 
-def evidence_views(claim_id: int, items: list[EvidenceRow]) -> list[EvidenceView]:
-    """Attach to each item the capture that shows its source as cited (2 queries).
+def _shown_views(
+    claim_id: int,
+    rows: list[tuple[Any, ...]],
+    capture_rows: list[tuple[Any, ...]],
+    file_rows: Callable[[], list[tuple[Any, ...]]],
+) -> tuple[list[EvidenceView], dict[str, int]]:
+    """The shown items as `EvidenceView`, and each stance's total from their rows."""
+    totals: dict[str, int] = {}
+    items = []
+    for row in rows:
+        item = EvidenceRow.with_source(row[2:])
+        totals[item.stance] = row[0]
+        items.append(item)
+    return evidence_views(claim_id, items, capture_rows, file_rows), totals
+
+
+def evidence_views(
+    claim_id: int,
+    items: list[EvidenceRow],
+    capture_rows: list[tuple[Any, ...]] | None = None,
+    file_rows: Callable[[], list[tuple[Any, ...]]] | None = None,
+) -> list[EvidenceView]:
+    """Attach to each item the capture that shows its source as cited (2 queries, none
+    when the rows of the captures and files of the items' sources are given).
 
     Only files of the kinds the page uses are loaded (``PAGE_ARTIFACT_KINDS``),
     and only the cited captures' are kept.
     """
     captures: dict[int, list[CaptureRow]] = defaultdict(list)
     latest: dict[int, CaptureRow] = {}
-    for row in _CAPTURES(claim_id):
+    for row in _CAPTURES(claim_id) if capture_rows is None else capture_rows:
         run = CaptureRow(*row)
         latest[run.source_id] = run  # oldest first: the last one wins
         if run.status in WITH_FILES:
@@ -563,7 +732,8 @@ def evidence_views(claim_id: int, items: list[EvidenceRow]) -> list[EvidenceView
     cited = [_capture_as_cited(captures.get(item.source_id, []), item) for item in items]
     wanted = {capture.pk for capture in cited if capture is not None}
     artifacts: dict[int, list[ArtifactRow]] = defaultdict(list)
-    for row in _FILES(claim_id) if wanted else ():
+    files = (lambda: _FILES(claim_id)) if file_rows is None else file_rows
+    for row in files() if wanted else ():
         artifact = ArtifactRow(*row)
         if artifact.capture_id in wanted:
             artifacts[artifact.capture_id].append(artifact)

@@ -11,6 +11,11 @@ urlpatterns = [
     path("claims/", views.claim_list, name="claims"),
     path("claims/feed/", public_page(feeds.ClaimsFeed()), name="claims-feed"),
     path("claims/<slug:slug>/", views.claim_detail, name="claim"),
+    path(
+        "claims/<slug:slug>/evidence/<slug:stance>/",
+        views.claim_evidence,
+        name="claim-evidence",
+    ),
     path("claims/<slug:slug>/card.png", og.claim_card, name="claim-card"),
     path("claims/<slug:slug>/feed/", public_page(feeds.ClaimUpdatesFeed()), name="claim-feed"),
     path("entities/", views.entity_list, name="entities"),

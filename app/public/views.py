@@ -7,7 +7,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from app.catalog import access
 from app.catalog.choices import DeveloperResponse, EvidenceKind, Stance, Strength, Verdict
@@ -59,36 +61,67 @@ def site_base(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
+def _more_text(stance: str, total: int) -> str:
+    """The link from the claim page to a stance's whole list."""
+    if stance == Stance.SUPPORTS:
+        text = ngettext(
+            "Show all %(count)s supporting item", "Show all %(count)s supporting items", total
+        )
+    elif stance == Stance.CONTRADICTS:
+        text = ngettext(
+            "Show all %(count)s contradicting item",
+            "Show all %(count)s contradicting items",
+            total,
+        )
+    else:
+        text = ngettext(
+            "Show all %(count)s context item", "Show all %(count)s context items", total
+        )
+    return text % {"count": number_format(total, force_grouping=True)}
+
+
+def _claim_review(page: queries.ShownClaimPage, base: str) -> dict[str, Any]:
+    """The page's ClaimReview: the claim's rating, and the appearances of the items shown."""
+    note = page.verdict_changes[-1].note if page.verdict_changes else ""
+    return claim_review(page.claim, page.evidence, [*page.models, *page.content], note, base)
+
+
 @public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    page = queries.claim_page(slug)
+    page = queries.claim_page_shown(slug)
     claim = page.claim
     renderer = EvidenceRenderer(claim.language)
     base = site_base(request)
     url = base + fast_reverse("public:claim", claim.slug)
     verdict = str(claim.get_verdict_display())
-    note = page.verdict_changes[-1].note if page.verdict_changes else ""
-    by_stance = {stance: views for stance, _label, views in page.groups}
-    stances = [(value, str(label)) for value, label in Stance.choices]
     context = {
         "claim": claim,
         "page": page,
         "claim_url": url,
         "verdict": verdict,  # translated once, shown six times
         "verdict_meaning": str(texts.VERDICTS.get(claim.verdict, "")),
+        # Each stance's first items (queries.CLAIM_PAGE_ITEMS), its count, and when it has
+        # more, the link to its whole list and the link's words.
         "evidence_groups": [
             (
-                stance,
-                label,
-                len(by_stance.get(stance, [])),
-                renderer.render_all(by_stance.get(stance, [])),
+                group.stance,
+                group.label,
+                group.total,
+                renderer.render_all(group.views),
+                (
+                    (
+                        fast_reverse("public:claim-evidence", claim.slug, group.stance),
+                        _more_text(group.stance, group.total),
+                    )
+                    if group.more
+                    else None
+                ),
             )
-            for stance, label in stances
+            for group in page.groups
         ],
-        "evidence_total": len(page.evidence),
-        "claim_review": claim_review(
-            claim, page.evidence, [*page.models, *page.content], note, base
-        ),
+        "evidence_total": page.total,
+        "items_shown": queries.CLAIM_PAGE_ITEMS,
+        "claim_review": _claim_review(page, base),
         "citations": citations(claim, url, verdict, timezone.localdate()),
         "share_links": share_links(url, claim.statement),
         "card_url": f"{base}{fast_reverse('public:claim-card', claim.slug)}"
@@ -101,6 +134,41 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     }
     return _render(request, "public/claim_detail.html", context)
+
+
+@public_page
+def claim_evidence(request: HttpRequest, slug: str, stance: str) -> HttpResponse:
+    """One stance's items of a claim, a page at a time (queries.STANCE_PAGE_ITEMS), oldest
+    first: where the claim page's "Show all" link leads; every item is reachable from it
+    without JavaScript. Not for search engines (noindex): the claim page is the claim's."""
+    try:
+        number = _page_number(request)
+    except BadFilter as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    if number < 1:
+        raise queries.PageOutOfRange("No such page.")
+    page, group = queries.stance_page(slug, stance, number)
+    claim = page.claim
+    base = site_base(request)
+    here = fast_reverse("public:claim-evidence", claim.slug, stance)
+    per_page = queries.STANCE_PAGE_ITEMS
+    pages = max(1, -(-group.total // per_page))
+    context = {
+        "claim": claim,
+        "group": group,
+        "items_html": EvidenceRenderer(claim.language).render_all(group.views),
+        "claim_path": fast_reverse("public:claim", claim.slug),
+        "canonical": f"{base}{here}" + (f"?page={number}" if number > 1 else ""),
+        "number": number,
+        "pages": pages,
+        "last_shown": group.first - 1 + len(group.views),
+        "previous_url": (
+            (here if number == 2 else f"{here}?page={number - 1}") if number > 1 else ""
+        ),
+        "next_url": f"{here}?page={number + 1}" if number < pages else "",
+        "claim_review": _claim_review(page, base),
+    }
+    return _render(request, "public/claim_evidence.html", context)
 
 
 @public_page
