@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import os
+import struct
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,8 +35,12 @@ from app.archive.warc import CaptureWarc
 from app.lib.fonts import font as pick_font
 
 BAND_HEIGHT = 44
+BAND_MIN_WIDTH = 600
 BAND_COLOUR = (20, 24, 31)
 TEXT_COLOUR = (255, 255, 255)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ADLER_BASE = 65521
+IDAT_SIZE = 1 << 16
 
 
 def should_run(ctx: CaptureContext) -> bool:
@@ -42,13 +48,35 @@ def should_run(ctx: CaptureContext) -> bool:
 
 
 def stamp(png: bytes, url: str, moment: datetime) -> bytes:
-    """The screenshot with a band on top naming the address and the UTC time."""
+    """The screenshot with a band on top naming the address and the UTC time.
+
+    Lossless either way. Chromium's 8-bit RGB PNG is not decoded: the band's
+    rows are compressed and put in front of Chromium's own deflate stream
+    (``_splice``), which saved about 0.15 CPU-s a page (decoding 5 million
+    pixels and compressing them again) for a file about a quarter larger.
+    Anything else (RGBA, a page narrower than the band, another encoder's
+    layout) is decoded and written again with Pillow; both give the same pixels.
+    """
+    spliced = _splice(png, url, moment)
+    if spliced is not None:
+        return spliced
     with Image.open(io.BytesIO(png)) as shot:
         shot.load()
-        width = max(shot.width, 600)
+        width = max(shot.width, BAND_MIN_WIDTH)
         out = Image.new("RGB", (width, shot.height + BAND_HEIGHT), BAND_COLOUR)
         out.paste(shot.convert("RGB"), (0, BAND_HEIGHT))
-    draw = ImageDraw.Draw(out)
+    out.paste(_band(width, url, moment), (0, 0))
+    buffer = io.BytesIO()
+    # Level 3 of 9: measured twice as fast as the default for a few percent in size.
+    out.save(buffer, format="PNG", compress_level=3)
+    return buffer.getvalue()
+
+
+def _band(width: int, url: str, moment: datetime) -> Image.Image:
+    """The band: address and UTC time on a dark ground, its last row black (all zero
+    bytes, which lets ``_splice`` put it before any PNG's first row unchanged)."""
+    band = Image.new("RGB", (width, BAND_HEIGHT), BAND_COLOUR)
+    draw = ImageDraw.Draw(band)
     font = pick_font(15)
     when = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     label = f"Archived by TrainedOn · {when} · "
@@ -59,10 +87,93 @@ def stamp(png: bytes, url: str, moment: datetime) -> bytes:
     if shown != url:
         shown = shown[:-1] + "…"
     draw.text((10, 13), label + shown, fill=TEXT_COLOUR, font=font)
-    buffer = io.BytesIO()
-    # Level 3 of 9: measured twice as fast as the default for a few percent in size.
-    out.save(buffer, format="PNG", compress_level=3)
-    return buffer.getvalue()
+    draw.line([(0, BAND_HEIGHT - 1), (width - 1, BAND_HEIGHT - 1)], fill=(0, 0, 0))
+    return band
+
+
+def _chunks(png: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(type, data) of each chunk, or None unless a well-formed PNG ending in IEND."""
+    if not png.startswith(PNG_SIGNATURE):
+        return None
+    found: list[tuple[bytes, bytes]] = []
+    at = len(PNG_SIGNATURE)
+    while at + 12 <= len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind = png[at + 4 : at + 8]
+        data = png[at + 8 : at + 8 + length]
+        if len(data) != length:
+            return None
+        found.append((kind, data))
+        at += 12 + length
+        if kind == b"IEND":
+            return found if at == len(png) else None
+    return None
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
+    )
+
+
+def _adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of A+B from those of A and B and B's length (zlib's adler32_combine)."""
+    a1, b1 = first & 0xFFFF, first >> 16
+    a2, b2 = second & 0xFFFF, second >> 16
+    a = (a1 + a2 - 1) % ADLER_BASE
+    b = (b1 + b2 + second_length * (a1 - 1)) % ADLER_BASE
+    return (b << 16) | a
+
+
+def _splice(png: bytes, url: str, moment: datetime) -> bytes | None:
+    """The band's rows in front of an 8-bit RGB, non-interlaced PNG, without decoding it.
+
+    A zlib stream's deflate blocks can follow other blocks that end on a byte
+    boundary (a sync flush); back-references stay inside the original's own
+    data, so its bytes decode as before, and the checksum of the whole is
+    combined from the two. The original's first row is unfiltered against
+    the row above it, taken as zeros: the band's last row is zeros (black).
+    None when the PNG is of another kind (the caller decodes it instead).
+    """
+    chunks = _chunks(png)
+    if not chunks or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:
+        return None
+    width, height, depth, colour, method, filtering, interlace = struct.unpack(
+        ">IIBBBBB", chunks[0][1]
+    )
+    if (depth, colour, method, filtering, interlace) != (8, 2, 0, 0, 0) or width < BAND_MIN_WIDTH:
+        return None
+    before: list[bytes] = []
+    stream: list[bytes] = []
+    for kind, data in chunks[1:-1]:
+        if kind == b"IDAT":
+            stream.append(data)
+        elif stream or not kind[3:4].islower():
+            return None  # a chunk after the image data, or one unsafe to copy
+        else:
+            before.append(_chunk(kind, data))
+    original = b"".join(stream)
+    if len(original) < 6 or original[0] & 0x0F != 8 or original[1] & 0x20:
+        return None  # not deflate, or a preset dictionary
+    if (original[0] << 8 | original[1]) % 31:
+        return None
+    rows = _band(width, url, moment).tobytes()
+    stride = width * 3
+    raw = b"".join(b"\x00" + rows[i : i + stride] for i in range(0, len(rows), stride))
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    head = compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    (tail_adler,) = struct.unpack(">I", original[-4:])
+    tail_length = height * (stride + 1)
+    adler = _adler32_combine(zlib.adler32(raw), tail_adler, tail_length)
+    data = original[:2] + head + original[2:-4] + struct.pack(">I", adler)
+    header = struct.pack(">IIBBBBB", width, height + BAND_HEIGHT, 8, 2, 0, 0, 0)
+    parts = [PNG_SIGNATURE, _chunk(b"IHDR", header), *before]
+    parts.extend(_chunk(b"IDAT", data[i : i + IDAT_SIZE]) for i in range(0, len(data), IDAT_SIZE))
+    parts.append(_chunk(b"IEND", b""))
+    return b"".join(parts)
 
 
 def _provider(ctx: CaptureContext) -> BrowserProvider:
