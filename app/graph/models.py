@@ -221,9 +221,21 @@ class DatasetMember(models.Model):
 
     ``key`` is the ISBN-13 of a book, the id of a video, the normalized address
     of a page or image. Written by COPY on PostgreSQL: no defaults in Python.
+    On PostgreSQL the table is partitioned by ``version`` (one LIST partition per
+    imported version, attached once its indexes are built; `app.graph.members`),
+    and has no primary key constraint there (``id`` is drawn from a sequence).
     """
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="members")
+    # No database constraint or index: on PostgreSQL the table is partitioned by
+    # version (LIST), one partition per version (`app.graph.members`); the
+    # partition is the index of its version, and dropping it deletes the rows.
+    version = models.ForeignKey(
+        DatasetVersion,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="members",
+    )
     kind = models.CharField(max_length=10, choices=MemberKind.choices)
     key = models.CharField(max_length=2000, blank=True)
     title = models.CharField(max_length=1000, blank=True)

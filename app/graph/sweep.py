@@ -8,7 +8,8 @@ Run every minute by beat (``graph.sweep`` on the ``maintenance`` queue):
   second ring harmless);
 - a version *running* with no batch written for ``GRAPH_IMPORT_STALE_AFTER``
   seconds (the heartbeat each batch writes) is marked failed with a plain
-  reason and its partial rows are deleted, as `run_import` does on failure. A
+  reason and its partial rows are dropped (the version's table on PostgreSQL,
+  `app.graph.members`), as `run_import` does on failure. A
   worker that was only slow finds its version no longer running at its next
   batch and stops (`importer.Abandoned`).
 """
@@ -25,7 +26,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from app.graph.models import DatasetMember, DatasetVersion, ImportStatus
+from app.graph import members
+from app.graph.models import DatasetVersion, ImportStatus
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ def _fail_stalled(pk: int, cutoff: datetime, reason: str) -> bool:
             _silent_since(cutoff), pk=pk, status=ImportStatus.RUNNING
         ).update(status=ImportStatus.FAILED, error_text=reason, row_count=0)
         if took:
-            DatasetMember.objects.filter(version_id=pk).delete()
+            members.drop(pk)  # its partition's table on PostgreSQL
     return bool(took)
 
 

@@ -132,3 +132,22 @@ def indexed(world: World, tmp_path: Path) -> World:
     _index(tmp_path, world.books3, "books3.csv", BOOKS3)
     _index(tmp_path, world.pile, "pile.jsonl", CLIPS)
     return world
+
+
+def loaded_rows(version_id: int) -> int:
+    """Rows written for a version so far, attached or not: on PostgreSQL an import writes
+    into the version's own table, which becomes a partition only once the version is done."""
+    from django.db import connection
+
+    from app.graph import members
+    from app.graph.models import DatasetMember
+
+    if not members.partitioned():
+        return DatasetMember.objects.filter(version_id=version_id).count()
+    table = members.table_for(version_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [table])
+        if cursor.fetchone()[0] is None:
+            return 0
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+        return int(cursor.fetchone()[0])
