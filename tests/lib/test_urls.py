@@ -95,3 +95,53 @@ def test_normalization_examples(raw, expected):
 def test_what_is_not_an_http_address_is_refused(raw):
     with pytest.raises(InvalidURL):
         normalize_url(raw)
+
+
+# The shortcut for addresses already in canonical form (dataset indexes hold millions)
+# must give exactly what the rule-by-rule path gives, whenever it answers at all.
+EDGE = "aZ09-._~/:@!$&'()*+,;=?%#"
+edgy_hosts = st.from_regex(r"[a-z0-9_-]{1,6}(\.[a-z0-9_-]{1,6}){0,3}\.?", fullmatch=True)
+edgy_rest = st.lists(
+    st.sampled_from(
+        [*EDGE, "/./", "/../", "/.", "/..", "utm_source=", "si=", "a=b", "&", "=", "?"]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(st.sampled_from(["http", "https"]), edgy_hosts, edgy_rest)
+def test_the_canonical_shortcut_agrees_with_the_full_rules(scheme, host, rest):
+    from app.lib.urls import _canonical_as_is, _normalize_full
+
+    text = f"{scheme}://{host}{rest}"
+    shortcut = _canonical_as_is(text)
+    if shortcut is not None:
+        assert shortcut == _normalize_full(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://site1.example.org/bench/page/1?ref=1",
+        "http://a.example",
+        "https://a.example?x=1",
+        "https://a.example/a//b/?x=&y=z",
+        "https://img3.example.com/12.jpg",
+    ],
+)
+def test_the_canonical_shortcut_answers_for_plain_addresses(text):
+    from app.lib.urls import _canonical_as_is, _normalize_full
+
+    assert _canonical_as_is(text) == _normalize_full(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["https://A.example/", "https://a.example/./x", "https://a.example/?utm_source=x",
+     "https://a.example/?a", "https://a.example/%7E", "https://a.example:443/", "https://a.example/#x",
+     "https://a.example/?a=b+c", "https://a.example/?a=b=c", "https://a.example."],
+)  # fmt: skip
+def test_the_canonical_shortcut_leaves_the_rest_to_the_full_rules(text):
+    from app.lib.urls import _canonical_as_is
+
+    assert _canonical_as_is(text) is None
