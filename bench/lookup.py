@@ -1,21 +1,25 @@
 """Dataset indexes at scale: import throughput and memory, lookup latency (issue 12).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/trainedon_lookup \\
-        .venv/bin/python bench/lookup.py [--rows 10000000] [--skip-import] [--duration 20]
+        .venv/bin/python bench/lookup.py [--rows 10000000] [--skip-import] [--duration 20] [--repeat 3]
     .venv/bin/python bench/lookup.py --sqlite --rows 1000000     # how far SQLite goes
 
 1. Generates six index files (streamed to disk; CSV, JSON Lines and Parquet)
    whose sizes follow the issue: half the rows one YouTube index, 2 % books,
    30 % URLs, the rest images, a second video index and pages.
 2. Imports each with the real path, ``manage.py import_dataset_index`` in its
-   own process (archive the file, stream, normalize, COPY, indexes in place),
-   and prints rows/s and the process's peak RSS (``wait4``).
+   own process (archive the file, stream, normalize, COPY into the version's
+   own table, indexes built after the load, attached as a partition), into a
+   database dropped first, and prints rows/s, the COPY and index times, the
+   process's peak RSS (``wait4``) and the CPU of the importer and of its
+   PostgreSQL backends (a shared machine stretches wall time, not CPU).
 3. Publishes claims linking every dataset to a model, then serves the site with
    gunicorn at production settings (DEBUG off; the lookup is never cached) and
    drives, open loop at a fixed rate, exact lookups (ISBN, video, URL, a
    different key each request) at 100 req/s and fuzzy title/author lookups at
-   20 req/s, beside /healthz (the trivial view) at the same rates. Latency is
-   counted from each request's due time. EXPLAIN ANALYZE of both member
+   20 req/s, beside /healthz (the trivial view) at the same rates, in
+   ``--repeat`` alternating rounds. Latency is counted from each request's due
+   time. EXPLAIN ANALYZE of both member
    queries is printed.
 
 Prints the load average before and after: the machine is shared.
@@ -152,12 +156,15 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[str, float, int, float]:
     return out, time.monotonic() - started, usage.ru_maxrss // 1024, cpu
 
 
-def ensure_database() -> None:
+def ensure_database(fresh: bool) -> None:
+    """The bench's own database; ``fresh``: dropped first (an import run starts empty)."""
     import psycopg
 
     name = DB_URL.rsplit("/", 1)[1]
     admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -175,16 +182,21 @@ def import_all(total: int, env: dict[str, str], workdir: Path) -> list[dict[str,
                f"https://bench.example/{name}/index.{fmt}", "-v", "0"]  # fmt: skip
         out, seconds, rss, cpu = run(cmd, env)
         imported = int(re.search(r"(\d+) rows imported", out).group(1))  # type: ignore[union-attr]
+        split = re.search(r"load ([\d.]+) s, indexes ([\d.]+) s(?:, database server CPU ([\d.]+) s)?",
+                          out)  # fmt: skip
+        load_s, index_s = (float(split.group(1)), float(split.group(2))) if split else (0.0, 0.0)
+        server_cpu = float(split.group(3)) if split and split.group(3) else 0.0
         size = path.stat().st_size
         path.unlink()
         result = {"index": name, "format": fmt, "rows": imported, "MB": size / 1e6,
                   "generate_s": made, "import_s": seconds, "rows_per_s": imported / seconds,
-                  "peak_rss_MB": rss, "cpu_s": cpu}  # fmt: skip
+                  "peak_rss_MB": rss, "cpu_s": cpu, "load_s": load_s, "index_s": index_s,
+                  "server_cpu_s": server_cpu}  # fmt: skip
         results.append(result)
         log(f"  {name:16} {fmt:8} {imported:>10,} rows {size / 1e6:8.1f} MB  "
             f"{seconds:7.1f} s  {imported / seconds:>9,.0f} rows/s  peak RSS {rss} MB  "
-            f"importer CPU {cpu:.1f} s ({imported / max(cpu, 1e-3):,.0f} rows/CPU-s)  "
-            f"(load {load()})")  # fmt: skip
+            f"(COPY {load_s:.1f} s, indexes {index_s:.1f} s)  importer CPU {cpu:.1f} s, "
+            f"PostgreSQL CPU {server_cpu:.1f} s  (load {load()})")  # fmt: skip
     return results
 
 
@@ -371,7 +383,7 @@ def collect_static() -> Path:
     return static_root
 
 
-def measure(exact: list[str], fuzzy: list[str], duration: int) -> None:
+def measure(exact: list[str], fuzzy: list[str], duration: int, repeat: int) -> None:
     static_root = Path(os.environ.get("STATIC_ROOT") or collect_static())
     runs = [
         ("trivial view /healthz", ["/healthz"], 100),
@@ -391,7 +403,7 @@ def measure(exact: list[str], fuzzy: list[str], duration: int) -> None:
         log(f"\n  gunicorn {GUNICORN}, DEBUG=0, {duration} s each, open loop (load {load()})")
         log(f"  {'endpoint':28} {'rate':>5} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
             f"{'p99 ms':>8} {'errors':>6}")  # fmt: skip
-        for label, paths, rate in runs:
+        for label, paths, rate in runs * repeat:  # rounds alternate: A, B, C, A, B, C...
             r = fixed_rate(port, paths, rate, duration)
             log(f"  {label:28} {rate:>5} {r['rps']:>7.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
                 f"{r['p99']:>8.1f} {r['errors']:>6.0f}   (load {load()})")  # fmt: skip
@@ -451,7 +463,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--duration", type=int, default=20)
-    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the lookup load")
+    parser.add_argument("--skip-import", action="store_true", help="reuse the last import")
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
     log(f"bench/lookup.py {' '.join(sys.argv[1:])}  rows={args.rows:,}  load average {load()}  "
@@ -462,7 +475,7 @@ def main() -> None:
     if args.sqlite:
         sqlite(args.rows, workdir)
         return
-    ensure_database()
+    ensure_database(fresh=not args.skip_import)
     env = {**os.environ, "DATABASE_URL": DB_URL}
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     if not args.skip_import:
@@ -470,8 +483,11 @@ def main() -> None:
         results = import_all(args.rows, env, workdir)
         rows = sum(r["rows"] for r in results)
         seconds = sum(r["import_s"] for r in results)
+        cpu = sum(r["cpu_s"] + r["server_cpu_s"] for r in results)
         log(f"  total {rows:,} rows in {seconds:.0f} s: {rows / seconds:,.0f} rows/s; "
-            f"largest peak RSS {max(r['peak_rss_MB'] for r in results)} MB")  # fmt: skip
+            f"largest peak RSS {max(r['peak_rss_MB'] for r in results)} MB; importer + "
+            f"PostgreSQL CPU {cpu:.0f} s ({rows / max(cpu, 1e-3):,.0f} rows/CPU-s: what a "
+            f"core each would give on a quiet machine is between this and twice it)")  # fmt: skip
     collect_static()
     setup_django(DB_URL)
     publish_relations()
@@ -485,7 +501,7 @@ def main() -> None:
     explain(exact, fuzzy)
     cpu_per_request(exact, fuzzy)
     connection.close()
-    measure(exact, fuzzy, args.duration)
+    measure(exact, fuzzy, args.duration, args.repeat)
     log(f"\nload average at the end {load()}")
 
 

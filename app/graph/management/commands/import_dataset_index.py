@@ -8,20 +8,18 @@ line; rejected lines are counted and archived as a CSV report.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
 
 from app.archive.models import CaptureOrigin
 from app.catalog.choices import EntityKind
 from app.catalog.models import Entity
 from app.catalog.services import entity_create
+from app.graph import members
 from app.graph.importer import Outcome, run_import
 from app.graph.models import DatasetVersion, FileFormat, MemberKind
 from app.graph.services import dataset_for, version_claim, version_create
@@ -110,7 +108,9 @@ class Command(BaseCommand):
         except Exception as exc:
             raise CommandError(f"Import failed: {exc}") from exc
         seconds = time.monotonic() - started
-        server = _server_cpu()
+        server = members.backend_cpu()
+        if server is not None:
+            server += members.helper_cpu
         sys.stderr.write("\n")
         self.stdout.write(
             f"{entity.slug} v{version.number}: {outcome.rows} rows imported, "
@@ -119,18 +119,3 @@ class Command(BaseCommand):
             + (f", database server CPU {server:.1f} s" if server is not None else "")
             + f"; sha256 {version.file_sha256})"
         )
-
-
-def _server_cpu() -> float | None:
-    """CPU seconds of this connection's PostgreSQL backend, when it runs on this machine
-    and /proc shows it (the cost of COPY and the index builds); None otherwise."""
-    if connection.vendor != "postgresql":
-        return None
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
