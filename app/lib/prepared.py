@@ -33,6 +33,14 @@ def _sentinel(index: int, sample: object) -> object:
     raise TypeError(f"unsupported argument type {type(sample).__name__}")
 
 
+def _same(param: object, sentinel: object) -> bool:
+    """Whether a compiled parameter is the sentinel: psycopg wraps a bigint field's integer
+    (``Int8``, a subclass of int), which stands for the plain int argument all the same."""
+    if isinstance(sentinel, int) and isinstance(param, int) and not isinstance(param, bool):
+        return int(param) == sentinel
+    return type(param) is type(sentinel) and param == sentinel
+
+
 class PreparedQuery:
     """``build(*args)`` must return a ``values_list()`` queryset; call with the args."""
 
@@ -50,10 +58,7 @@ class PreparedQuery:
             queryset = self.build(*sentinels)
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
-            positions = [
-                [j for j, p in enumerate(params) if type(p) is type(s) and p == s]
-                for s in sentinels
-            ]
+            positions = [[j for j, p in enumerate(params) if _same(p, s)] for s in sentinels]
             if not all(positions):
                 raise ValueError("an argument does not reach the SQL as a parameter")
             cache[key] = (sql, list(params), positions, compiler)

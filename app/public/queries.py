@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
+    BigIntegerField,
     CharField,
     Count,
     F,
@@ -497,9 +498,10 @@ def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClai
 def stance_page(
     slug: str, stance: str, number: int, per_page: int = STANCE_PAGE_ITEMS
 ) -> tuple[ShownClaimPage, StanceGroup]:
-    """One page of a claim's items of one stance, oldest first, in 5 queries (the claim
-    page's without its verdict history); a page past the last is a 404 (`PageOutOfRange`),
-    the first page of a stance without items is shown empty."""
+    """One page of a claim's items of one stance, oldest first, in the claim page's 6
+    queries (the verdict history gives the ClaimReview its explanation); a page past the
+    last is a 404 (`PageOutOfRange`), the first page of a stance without items is shown
+    empty."""
     if stance not in Stance.values:
         raise Http404("There is no such stance.")
     claim, bylines = _claim_and_bylines(slug)
@@ -514,9 +516,12 @@ def stance_page(
         _STANCE_CAPTURES(claim.pk, stance, first, last),
         lambda: _STANCE_FILES(claim.pk, stance, first, last),
     )
+    changes = [
+        VerdictChange.from_db(DEFAULT_DB_ALIAS, CHANGE_FIELDS, row) for row in _CHANGES(claim.pk)
+    ]
     label = str(dict(Stance.choices)[stance])
     group = StanceGroup(stance, label, views, totals.get(stance, 0), first + 1)
-    return ShownClaimPage(claim, [group], [], models, content, tags, bylines), group
+    return ShownClaimPage(claim, [group], changes, models, content, tags, bylines), group
 
 
 def claim_page(slug: str) -> ClaimPage:
@@ -574,8 +579,11 @@ def _shown_of(
     if stance is not None:
         items = items.filter(stance=stance)
     within = {"partition_by": [F("stance")]}
+    # A bigint rank: PreparedQuery's sentinel arguments are out of an int's range, which
+    # Django's integer lookups would compile as "no row" on PostgreSQL.
+    order = [F("created_at").asc(), F("id").asc()]
     return items.annotate(
-        rank=Window(RowNumber(), order_by=[F("created_at").asc(), F("id").asc()], **within),
+        rank=Window(RowNumber(), order_by=order, output_field=BigIntegerField(), **within),
         stance_total=Window(Count("id"), **within),
     ).filter(rank__gt=first, rank__lte=last)
 
