@@ -12,8 +12,9 @@ the graph's and the catalog's services, the claim's state through `claim_submit`
 Each end is picked with the workspace's entity picker (`app.editor.claim_views`,
 single mode): without JavaScript a Search button posts the form (``search:<end>``)
 and a result posts ``pick:<end>:<id>``, both re-render it (200) without
-checking it; text typed in the search box and never picked is read as the
-entity's name or slug. With htmx the same endpoints answer as in the claim form.
+checking it, and text typed in the search box is read as the entity's name or
+slug (it replaces the pick). With htmx the same endpoints answer as in the claim
+form, and the box is read only when nothing was picked.
 Invalid input re-renders the form with 400; with htmx the form alone is
 swapped in place (200, htmx does not swap error responses) and a success
 redirects through ``HX-Redirect``.
@@ -92,8 +93,15 @@ def _posted(request: HttpRequest) -> tuple[QueryDict | None, str]:
             data[end] = entity.slug
             data[f"q_{end}"] = ""
     for name in ENDS:
-        if not str(data.get(name, "")).strip() and str(data.get(f"q_{name}", "")).strip():
-            data[name] = str(data[f"q_{name}"]).strip()
+        typed = str(data.get(f"q_{name}", "")).strip()
+        if not typed or (verb == "search" and end == name):
+            continue
+        # Without JavaScript the box is the only way to change an end, so what is typed
+        # wins; with htmx the box only searches, and the pick wins.
+        if not _htmx(request) or not str(data.get(name, "")).strip():
+            data[name] = typed
+            if len(entities_named(typed)) == 1:
+                data[f"q_{name}"] = ""  # shown as the picked entity from now on
     step = "" if verb in ("save", "submit") else action
     return data, step
 

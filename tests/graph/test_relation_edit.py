@@ -131,14 +131,28 @@ def test_without_javascript_search_then_pick_then_save(world: World, carol: Any)
     html = picked.content.decode()
     assert picked.status_code == 200
     assert 'name="upstream" value="the-sea-inside" checked' in html
+    assert 'name="q_upstream" value=""' in html  # the box is cleared once picked
     # The dataset is typed and never picked: its name is read as typed.
     saved = client.post(NEW, {**base, "action": "save", "upstream": "the-sea-inside",
-                              "q_downstream": "The Pile"})  # fmt: skip
+                              "q_upstream": "", "q_downstream": "The Pile"})  # fmt: skip
     assert saved.status_code == 302
     assert (
         Relation.objects.get(upstream=world.book, downstream=world.pile).claim.created_by == carol
     )
     assert Claim.objects.filter(created_by=carol).count() == 1  # the steps wrote nothing
+
+
+def test_typed_text_replaces_a_pick_without_javascript_but_not_with_htmx(
+    world: World, alice: Any
+) -> None:
+    fields = {**EVIDENCE, "action": "save", "kind": "membership", "upstream": "the-sea-inside",
+              "downstream": "books3", "q_downstream": "the pile"}  # fmt: skip
+    assert _client(alice).post(NEW, fields).status_code == 302
+    assert Relation.objects.filter(upstream=world.book, downstream=world.pile).exists()
+    fields["upstream"] = "ana-writer"
+    response = _client(alice).post(NEW, fields, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204  # htmx: the box only searched, the pick stands
+    assert Relation.objects.filter(upstream=world.author, downstream=world.books3).exists()
 
 
 def test_an_ambiguous_typed_name_asks_for_the_slug(world: World, alice: Any) -> None:
