@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import template
-from django.urls import reverse, translate_url
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from app.catalog import access
 from app.catalog.models import Claim, Entity
 from app.lib.timecodes import format_timecode
-from app.public import html, render
+from app.public import fragments, html, render
 from app.public.cards import ClaimCardRenderer
 from app.public.facet_html import render_facet
 from app.public.filters import ClaimFilters, query_string
@@ -75,7 +75,7 @@ def translated_path(context: dict[str, Any], language: str) -> str:
     request = context.get("request")
     if request is None:
         return "/"
-    return translate_url(request.get_full_path(), language)
+    return fragments.translated_path(request.get_full_path(), language)
 
 
 @register.filter
