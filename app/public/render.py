@@ -28,8 +28,12 @@ RATING = {
 }
 
 
+@lru_cache(maxsize=1024)
 def markdown(text: str) -> SafeString:
-    """Markdown with raw HTML disabled, then sanitized: the editor's preview renderer."""
+    """Markdown with raw HTML disabled, then sanitized: the editor's preview renderer.
+
+    Remembered per text (the same text always gives the same HTML): a claim's summary
+    was parsed and sanitized again on every uncached claim page."""
     return render_markdown(text)
 
 
