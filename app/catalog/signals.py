@@ -12,3 +12,8 @@ from django.dispatch import Signal
 
 # Sent inside the creating transaction, with ``source`` and ``actor``.
 source_created = Signal()
+
+# Sent by `publication.publication_set` inside its transaction when an item's
+# publication state changes, with ``item``, ``before`` and ``after`` (states): the
+# page cache must not serve a stale copy of an item that stopped being public.
+publication_changed = Signal()
