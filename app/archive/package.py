@@ -24,7 +24,7 @@ import hashlib
 import json
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -120,12 +120,21 @@ class PackagePlan:
     # (member name, bytes) added by EXTRA_FILES hooks, listed in "files" like the rest.
     extras: list[tuple[str, bytes]] = field(default_factory=list)
     bundles: list[Bundle] = field(default_factory=list)
+    # (member name, a function giving its pieces) added by EXTRA_STREAMS hooks: written into
+    # the ZIP piece by piece, hashed as they go, listed in "files" like the rest.
+    streams: list[tuple[str, Callable[[], Iterable[str | bytes]]]] = field(default_factory=list)
 
 
 # Files other apps add to every package: each hook gets the plan and returns
-# (member name, bytes) pairs. app.ledgerdata adds "provenance.json" (the claim's
-# W3C PROV-JSON lineage) from its AppConfig.ready().
+# (member name, bytes) pairs.
 EXTRA_FILES: list[Callable[[PackagePlan], list[tuple[str, bytes]]]] = []
+# The same for a file that grows with the claim, never held whole in memory: each hook
+# returns (member name, a function giving the file's pieces, text or bytes), called when the
+# ZIP is written (and once more by `package_manifest` alone, to hash it). app.ledgerdata adds
+# "provenance.json" (the claim's W3C PROV-JSON lineage) from its AppConfig.ready().
+EXTRA_STREAMS: list[
+    Callable[[PackagePlan], list[tuple[str, Callable[[], Iterable[str | bytes]]]]]
+] = []
 # Folders with their own manifest other apps add (see Bundle): app.compare adds each
 # reviewed comparison of the claim's published evidence from its AppConfig.ready().
 EXTRA_BUNDLES: list[Callable[[PackagePlan], list[Bundle]]] = []
@@ -149,6 +158,7 @@ def package_plan(claim: Claim) -> PackagePlan:
         Artifact.objects.filter(capture__in=plan.captures).order_by("capture_id", "id")
     )
     plan.extras = [member for hook in EXTRA_FILES for member in hook(plan)]
+    plan.streams = [member for hook in EXTRA_STREAMS for member in hook(plan)]
     return plan
 
 
@@ -173,8 +183,30 @@ def member_path(artifact: Artifact) -> str:
     return f"captures/{artifact.capture_id}/{artifact.name}"
 
 
-def package_manifest(plan: PackagePlan, *, generated_at: datetime) -> dict[str, Any]:
+def _bytes_of(pieces: Iterable[str | bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield piece.encode() if isinstance(piece, str) else piece
+
+
+def _stream_hash(pieces: Iterable[str | bytes]) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    for data in _bytes_of(pieces):
+        digest.update(data)
+        size += len(data)
+    return digest.hexdigest(), size
+
+
+def package_manifest(
+    plan: PackagePlan,
+    *,
+    generated_at: datetime,
+    streamed: dict[str, tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    """``streamed``: the SHA-256 and size of each of ``plan.streams`` as written into the
+    ZIP; those not given are read once more and hashed."""
     claim = plan.claim
+    streamed = streamed or {}
+    hashed = {name: streamed.get(name) or _stream_hash(pieces()) for name, pieces in plan.streams}
     by_capture: dict[int, list[int]] = {}
     for capture in plan.captures:
         by_capture.setdefault(capture.source_id, []).append(capture.pk)
@@ -193,6 +225,7 @@ def package_manifest(plan: PackagePlan, *, generated_at: datetime) -> dict[str, 
         "captures": [_capture(c) for c in plan.captures],
         "files": [_file(a) for a in plan.artifacts]
         + [_extra(n, d) for n, d in plan.extras]
+        + [_streamed(name, *hashed[name]) for name, _pieces in plan.streams]
         + [_stored(f) for b in plan.bundles for f in b.files],
         # RFC 3161 tokens over each capture's manifest hash, with their chains beside them.
         "timestamps": [_timestamp(a) for a in plan.artifacts if _is_token(a)]
@@ -271,6 +304,10 @@ def _extra(name: str, data: bytes) -> dict[str, Any]:
             "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
 
 
+def _streamed(name: str, sha256: str, size: int) -> dict[str, Any]:
+    return {"path": name, "media_type": "application/json", "size": size, "sha256": sha256}
+
+
 def _file(artifact: Artifact) -> dict[str, Any]:
     return {"path": member_path(artifact), **artifact_to_dict(artifact, PACKAGE_ARTIFACT)}
 
@@ -315,6 +352,26 @@ def _entry(name: str, when: datetime, media_type: str, size: int) -> zipfile.Zip
     return info
 
 
+def write_stream(
+    archive: zipfile.ZipFile,
+    pipe: _Pipe,
+    entry: zipfile.ZipInfo,
+    pieces: Iterable[str | bytes],
+    hashes: dict[str, tuple[str, int]],
+) -> Iterator[bytes]:
+    """Write ``pieces`` into ``entry`` as they come, yielding the ZIP bytes drained from
+    ``pipe`` after each; the member's SHA-256 and size land in ``hashes``."""
+    digest, size = hashlib.sha256(), 0
+    with archive.open(entry, mode="w") as target:
+        for data in _bytes_of(pieces):
+            digest.update(data)
+            size += len(data)
+            target.write(data)
+            yield pipe.drain()
+    hashes[entry.filename] = (digest.hexdigest(), size)
+    yield pipe.drain()
+
+
 def stream_package(plan: PackagePlan, *, storage: Storage | None = None) -> Iterator[bytes]:
     """The package as a stream of ZIP bytes, one file at a time."""
     storage = storage or default_storage
@@ -342,7 +399,11 @@ def stream_package(plan: PackagePlan, *, storage: Storage | None = None) -> Iter
         for name, data in plan.extras:
             archive.writestr(_entry(name, now, "application/json", 0), data)
             yield pipe.drain()
-        manifest = canonical_json(package_manifest(plan, generated_at=now))
+        streamed: dict[str, tuple[str, int]] = {}
+        for name, pieces in plan.streams:
+            entry = _entry(name, now, "application/json", 0)
+            yield from write_stream(archive, pipe, entry, pieces(), streamed)
+        manifest = canonical_json(package_manifest(plan, generated_at=now, streamed=streamed))
         archive.writestr(_entry(PACKAGE_MANIFEST, now, "application/json", 0), manifest)
     yield pipe.drain()
 

@@ -9,9 +9,10 @@ class LedgerDataConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from app.archive.package import EXTRA_FILES
+        from app.archive.package import EXTRA_STREAMS
         from app.ledgerdata.prov import package_member
 
-        # The evidence package carries the claim's lineage (app/archive/package.py's hook).
-        if package_member not in EXTRA_FILES:
-            EXTRA_FILES.append(package_member)
+        # The evidence package carries the claim's lineage, streamed into the ZIP
+        # (app/archive/package.py's hook).
+        if package_member not in EXTRA_STREAMS:
+            EXTRA_STREAMS.append(package_member)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -580,11 +580,15 @@ def claim_prov_json(slug: str) -> str:
 PACKAGE_MEMBER = "provenance.json"
 
 
-def package_member(plan: Any) -> list[tuple[str, bytes]]:
+def package_member(plan: Any) -> list[tuple[str, Callable[[], Iterable[str | bytes]]]]:
     """The evidence package's ``provenance.json``: the lineage of exactly what the package holds
-    (an `app.archive.package.PackagePlan`)."""
+    (an `app.archive.package.PackagePlan`), as pieces of text written into the ZIP as they
+    come (`app.archive.package.EXTRA_STREAMS`): the document is never whole in memory."""
     claim = plan.claim
     evidence = Evidence.objects.filter(pk__in=[e.pk for e in plan.evidence])
     captures = Capture.objects.filter(pk__in=[c.pk for c in plan.captures])
-    text = "".join(_Lineage(claim, evidence, captures, _changes(claim)).write())
-    return [(PACKAGE_MEMBER, text.encode())]
+
+    def pieces() -> Iterable[str | bytes]:
+        return _Lineage(claim, evidence, captures, _changes(claim)).write()
+
+    return [(PACKAGE_MEMBER, pieces)]

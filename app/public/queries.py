@@ -578,19 +578,21 @@ def _shown_of(
     items = public_evidence().filter(claim_id=claim_id)
     if stance is not None:
         items = items.filter(stance=stance)
-    within = {"partition_by": [F("stance")]}
     # A bigint rank: PreparedQuery's sentinel arguments are out of an int's range, which
     # Django's integer lookups would compile as "no row" on PostgreSQL.
     order = [F("created_at").asc(), F("id").asc()]
-    return items.annotate(
-        rank=Window(RowNumber(), order_by=order, output_field=BigIntegerField(), **within),
-        stance_total=Window(Count("id"), **within),
-    ).filter(rank__gt=first, rank__lte=last)
+    ranked = items.annotate(
+        rank=Window(
+            RowNumber(), partition_by=[F("stance")], order_by=order, output_field=BigIntegerField()
+        ),
+        stance_total=Window(Count("id"), partition_by=[F("stance")]),
+    )
+    return ranked.filter(rank__gt=first, rank__lte=last)
 
 
 def _shown_rows(claim_id: int, first: int, last: int, stance: str | None = None) -> Any:
     fields = [*EvidenceRow.FIELDS, *(f"source__{name}" for name in SourceRow.FIELDS)]
-    shown = _shown_of(claim_id, first, last, stance)
+    shown: Any = _shown_of(claim_id, first, last, stance)  # with its rank (annotated)
     # rank is selected: Django's filter on a window (5.2) cannot order by an unselected one.
     return shown.order_by("stance", "rank").values_list("stance_total", "rank", *fields)
 
