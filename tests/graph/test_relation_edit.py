@@ -353,3 +353,24 @@ def test_a_pending_claims_relation_is_removed_by_an_editor_with_a_reason(
     assert _client(alice).post(url, {"reason": ""}).status_code == 400
     assert _client(alice).post(url, {"reason": "Duplicate of #12."}).status_code == 302
     assert _entries("relation.remove", relation.pk).get().reason == "Duplicate of #12."
+
+
+def test_the_edit_and_remove_pages_read_in_french(world: World, carol: Any, bob: Any) -> None:
+    relation = _mine(
+        carol, kind=RelationKind.MEMBERSHIP, upstream=world.book, downstream=world.pile
+    )
+    client = _client(carol)
+    page = client.get(f"/fr/editor/relations/{relation.pk}/edit/").content.decode()
+    assert "Modifier une relation" in page and "Chercher par nom ou identifiant" in page
+    assert "Choisissez le jeu de données dans « À »" not in page  # The Pile is picked
+    assert "The Pile n’a pas encore d’index importé." in page
+    remove = client.get(f"/fr/editor/relations/{relation.pk}/remove/").content.decode()
+    assert "Retirer une relation" in remove and "L’affirmation est un brouillon" in remove
+    published = _client(bob).post(
+        f"/fr/editor/relations/{world.alleged.pk}/edit/",
+        {"action": "save", "kind": "use", "upstream": "books3", "downstream": "llama",
+         "stage": "evaluation", "attribution": "alleged"},
+    )  # fmt: skip
+    html = published.content.decode()
+    assert published.status_code == 400
+    assert "La relation n’a pas été enregistrée" in html and "dites pourquoi" in html
