@@ -222,9 +222,19 @@ class RelationClaimForm(forms.Form):
     )
 
 
-class RelationEditForm(RelationForm):
-    """A relation changed in place: the same checks, and a reason once its claim has left
-    the draft (`app.graph.services.change_needs_reason`)."""
+class _NeedsReason:
+    """A ``reason`` field required once the relation's claim has left the draft
+    (`app.graph.services.change_needs_reason`)."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, needs_reason: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = needs_reason
+
+
+class RelationEditForm(_NeedsReason, RelationForm):
+    """A relation changed in place: the same checks, and a reason past the draft."""
 
     reason = forms.CharField(
         label=_("Why this change"),
@@ -233,19 +243,11 @@ class RelationEditForm(RelationForm):
         help_text=_("Kept in the audit log with the fields before and after."),
     )
 
-    def __init__(self, *args: Any, needs_reason: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].required = needs_reason
 
-
-class RelationRemoveForm(forms.Form):
+class RelationRemoveForm(_NeedsReason, forms.Form):
     reason = forms.CharField(
         label=_("Why remove it"),
         max_length=500,
         required=False,
         help_text=_("Kept in the audit log with everything the relation said."),
     )
-
-    def __init__(self, *args: Any, needs_reason: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].required = needs_reason

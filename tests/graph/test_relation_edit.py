@@ -14,25 +14,18 @@ from app.catalog.choices import EntityKind, PublicationState
 from app.catalog.models import AuditEntry, Claim
 from app.graph.models import DatasetVersion, Relation, RelationKind
 from app.graph.services import dataset_for, relation_add
-from tests.conftest import PASSWORD
 from tests.factories import ClaimFactory, EntityFactory
 from tests.graph.conftest import World
+from tests.graph.test_relation_editor import NEW, _client
 
 pytestmark = pytest.mark.django_db
 
-NEW = "/editor/relations/new/"
 EVIDENCE = {
     "evidence-url": "https://papers.example/books3-list.pdf",
     "evidence-kind": "research",
     "evidence-stance": "supports",
     "evidence-summary": "The list of the index names the book.",
 }
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def _version(entity: Any, number: int, **fields: Any) -> DatasetVersion:
