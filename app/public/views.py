@@ -147,11 +147,11 @@ def claim_evidence(request: HttpRequest, slug: str, stance: str) -> HttpResponse
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     if number < 1:
         raise queries.PageOutOfRange("No such page.")
-    page, group = queries.stance_page(slug, stance, number)
+    per_page = queries.STANCE_PAGE_ITEMS
+    page, group = queries.stance_page(slug, stance, number, per_page)
     claim = page.claim
     base = site_base(request)
     here = fast_reverse("public:claim-evidence", claim.slug, stance)
-    per_page = queries.STANCE_PAGE_ITEMS
     pages = max(1, -(-group.total // per_page))
     context = {
         "claim": claim,

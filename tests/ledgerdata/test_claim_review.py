@@ -56,3 +56,20 @@ def test_a_source_with_no_capture_has_no_archived_at(client):
     [review] = reviews(client, "/claims/not-archived/")
     [work] = review["itemReviewed"]["appearance"]
     assert "archivedAt" not in work
+
+
+def test_a_page_of_a_stance_list_carries_a_claim_review_of_the_items_it_shows(client):
+    """The stance list's page 2 (items 51 to 60 of 60): its ClaimReview parses, rates the
+    claim with its explanation and lists the ten sources that page shows, in its order."""
+    claim = ClaimFactory(slug="long")
+    items = [EvidenceFactory(claim=claim, stance="contradicts") for _ in range(60)]
+    verdict_set(claim=claim, verdict="disputed", note="Reports disagree.", actor=None)
+    [review] = reviews(client, "/claims/long/evidence/contradicts/?page=2")
+    assert review["url"] == "http://testserver/claims/long/"
+    assert review["reviewRating"]["ratingExplanation"] == "Reports disagree."
+    urls = [work["url"] for work in review["itemReviewed"]["appearance"]]
+    assert urls == [item.source.url for item in items[50:]]
+    [first_page] = reviews(client, "/claims/long/evidence/contradicts/")
+    assert len(first_page["itemReviewed"]["appearance"]) == 50
+    [claim_page] = reviews(client, "/claims/long/")
+    assert len(claim_page["itemReviewed"]["appearance"]) == 25  # the claim page's first items
