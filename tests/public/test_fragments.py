@@ -17,6 +17,7 @@ from django.utils import translation
 from app.archive.models import CaptureStatus
 from app.catalog.choices import OnlineStatus
 from app.public import fragments, render
+from app.public.templatetags import public_tags
 from tests.factories import CaptureFactory
 from tests.public.claim_world import archived_item, make_claim_world
 
@@ -31,6 +32,7 @@ def empty_fragments(settings: Any) -> Iterator[None]:
     settings.CACHE_PAGE_SECONDS = 0  # every request renders: no page comes from the cache
     fragments.clear()
     render.markdown.cache_clear()
+    public_tags._plain_words.cache_clear()
     yield
     fragments.clear()
 
@@ -46,6 +48,7 @@ def rendered_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fragments, "fragment", lambda _id, draw: draw())
     monkeypatch.setattr(fragments, "translated_path", translate_url)
     monkeypatch.setattr(render, "markdown", render.markdown.__wrapped__)
+    monkeypatch.setattr(public_tags, "_plain_words", public_tags._plain_words.__wrapped__)
 
 
 @pytest.mark.parametrize("url", [URL, "/fr" + URL, "/", "/fr/", "/claims/?q=toolbar"])

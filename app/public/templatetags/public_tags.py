@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django import template
+from django.template.defaultfilters import striptags, truncatewords
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
@@ -76,6 +78,18 @@ def translated_path(context: dict[str, Any], language: str) -> str:
     if request is None:
         return "/"
     return fragments.translated_path(request.get_full_path(), language)
+
+
+@register.filter
+def plain_words(text: str, words: int) -> str:
+    """``text|striptags|truncatewords:words``, remembered per text (a claim page's
+    description and og:description parsed the summary's HTML twice a page)."""
+    return _plain_words(str(text), int(words))
+
+
+@lru_cache(maxsize=1024)
+def _plain_words(text: str, words: int) -> str:
+    return str(truncatewords(striptags(text), words))
 
 
 @register.filter
