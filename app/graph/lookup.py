@@ -210,8 +210,16 @@ def _match(row: tuple[Any, ...], exact: bool, similarity: float) -> Match:
 
 
 def _exact_matches(query: Query) -> list[Match]:
+    # One query: an equality probes each partition's btree (app.graph.members), so the
+    # done versions are a join here, not the literal list the trigram scans need.
     column = {"isbn": "key", "video": "key", "url": "key", "channel": "channel_id", "site": "host"}
-    rows = _done_members().filter(**{column[query.kind]: query.value})[:MAX_MATCHES]
+    rows = (
+        DatasetMember.objects.filter(
+            version__status=ImportStatus.DONE, **{column[query.kind]: query.value}
+        )
+        .values_list(*_MEMBER_FIELDS, "version__number", "version__label", "version__dataset_id")
+        .order_by()[:MAX_MATCHES]
+    )
     return [_match(row, True, 1.0) for row in rows]
 
 

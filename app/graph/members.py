@@ -14,7 +14,7 @@ migration 0005). An import:
 
 A failed, swept or deleted version is one `drop` (``DROP TABLE``), attached or
 not. On SQLite (and any other database) the table is a plain one: `prepare`,
-`build` and `attach` do nothing and `drop` deletes the version's rows.
+`build` and `attach` do nothing, and `prepare` and `drop` delete the version's rows.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def table_for(version_id: int) -> str:
 def prepare(version_id: int) -> str:
     """A fresh, empty, unattached table for the version's rows; its name (the parent elsewhere)."""
     if not partitioned():
+        drop(version_id)  # a crashed run's rows
         return PARENT
     table = table_for(version_id)
     with connection.cursor() as cursor:

@@ -1,0 +1,146 @@
+"""A version's member rows in its own partition (PostgreSQL) or plain rows (SQLite).
+
+`app.graph.members`: an import loads the version's own table, builds its indexes,
+attaches it when the version is done; a failed or deleted version drops it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from app.graph import members
+from app.graph.importer import run_import
+from app.graph.lookup import lookup
+from app.graph.models import DatasetMember, DatasetVersion, ImportStatus
+from app.graph.services import dataset_for, version_claim, version_create
+from tests.graph.conftest import BOOKS3, World, _index, loaded_rows
+
+
+def _attached(version_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(%s) "
+            "AND inhparent = to_regclass(%s)",
+            [members.table_for(version_id), members.PARENT],
+        )
+        return cursor.fetchone() is not None
+
+
+def _partition_indexes(version_id: int) -> set[str]:
+    """Definitions of the partition's indexes that are attached to the parent's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(i.inhrelid) FROM pg_inherits i "
+            "JOIN pg_index x ON x.indexrelid = i.inhrelid "
+            "WHERE x.indrelid = to_regclass(%s)",
+            [members.table_for(version_id)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_an_import_attaches_the_versions_partition_with_the_parents_indexes(
+    indexed: World,
+) -> None:
+    version = DatasetVersion.objects.get(dataset__entity=indexed.books3)
+    assert version.status == ImportStatus.DONE
+    assert DatasetMember.objects.filter(version=version).count() == 2
+    if not members.partitioned():
+        return
+    assert _attached(version.pk)
+    indexes = _partition_indexes(version.pk)
+    assert len(indexes) == 5, indexes  # key, channel, host, title and author trigrams
+    assert any("gin (title gin_trgm_ops)" in d for d in indexes)
+    assert any("btree (key)" in d for d in indexes)
+
+
+def test_a_failure_after_the_load_drops_what_was_written(
+    indexed: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(version_id: int) -> None:
+        assert loaded_rows(version_id) == 2  # written, then the index build fails
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(members, "build", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _index(tmp_path, indexed.books3, "books3-again.csv", BOOKS3)
+    failed = DatasetVersion.objects.get(dataset__entity=indexed.books3, number=2)
+    assert failed.status == ImportStatus.FAILED and failed.error_text == "disk full"
+    assert loaded_rows(failed.pk) == 0
+    if members.partitioned():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s)", [members.table_for(failed.pk)])
+            assert cursor.fetchone()[0] is None
+    # The previous version still answers.
+    answer = lookup("0-306-40615-2")
+    assert [m.version_number for d in answer.datasets for m in d.matches] == [1]
+
+
+def test_a_reimport_keeps_the_previous_version_queryable(indexed: World, tmp_path: Path) -> None:
+    _index(tmp_path, indexed.books3, "books3-v2.csv", "title,author,isbn\nNew Book,Cleo,\n")
+    versions = DatasetVersion.objects.filter(dataset__entity=indexed.books3).order_by("number")
+    assert [(v.number, v.status, v.row_count) for v in versions] == [
+        (1, ImportStatus.DONE, 2),
+        (2, ImportStatus.DONE, 1),
+    ]
+    old = lookup("0-306-40615-2")  # only in version 1
+    assert [(d.dataset.pk, [m.version_number for m in d.matches]) for d in old.datasets] == [
+        (indexed.books3.pk, [1])
+    ]
+    new = lookup("New Book", "title")
+    assert [m.version_number for d in new.datasets for m in d.matches] == [2]
+    if members.partitioned():
+        assert all(_attached(v.pk) for v in versions)
+
+
+def test_exact_and_close_lookups_answer_from_the_partitions(indexed: World) -> None:
+    exact = lookup("https://youtu.be/dQw4w9WgXcQ")
+    assert [(m.key, m.exact) for d in exact.datasets for m in d.matches] == [("dQw4w9WgXcQ", True)]
+    close = lookup("sea insid", "title")  # part of the title, in other case
+    matches = [m for d in close.datasets for m in d.matches]
+    assert [(m.title, m.exact) for m in matches] == [("The Sea Inside", False)]
+    assert 0 < matches[0].similarity < 1
+
+
+def test_a_version_still_loading_is_invisible_and_a_deleted_one_takes_its_rows(
+    indexed: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "more.csv"
+    path.write_text(BOOKS3)
+    new = version_create(dataset=dataset_for(indexed.books3), path=path, file_name="more.csv",
+                         source_url="https://data.example/more.csv", actor=None)  # fmt: skip
+    assert version_claim(new.version.pk)
+    members.prepare(new.version.pk)
+    from app.graph.importer import _write_batch, normalize
+
+    _write_batch(new.version.pk, [normalize({"title": "Loading", "isbn": ""}, "", 2)])
+    assert loaded_rows(new.version.pk) == 1
+    assert not lookup("Loading", "title").datasets  # running: never answered
+    DatasetVersion.objects.filter(pk=new.version.pk).delete()
+    assert loaded_rows(new.version.pk) == 0
+    first = DatasetVersion.objects.get(dataset__entity=indexed.books3, number=1)
+    pk = first.pk
+    first.delete()
+    assert loaded_rows(pk) == 0
+    assert not DatasetMember.objects.filter(version_id=pk).exists()
+
+
+def test_run_import_of_a_version_rebuilds_its_table_from_scratch(
+    indexed: World, tmp_path: Path
+) -> None:
+    """A leftover table of the same version (a crashed run) is replaced, never appended to."""
+    path = tmp_path / "again.csv"
+    path.write_text(BOOKS3)
+    new = version_create(dataset=dataset_for(indexed.books3), path=path, file_name="again.csv",
+                         source_url="https://data.example/again.csv", actor=None)  # fmt: skip
+    assert version_claim(new.version.pk)
+    from app.graph.importer import _write_batch, normalize
+
+    _write_batch(new.version.pk, [normalize({"title": "Leftover"}, "", 9)])
+    version = DatasetVersion.objects.select_related("artifact").get(pk=new.version.pk)
+    run_import(version)
+    assert sorted(
+        DatasetMember.objects.filter(version=version).values_list("title", flat=True)
+    ) == ["Another Book", "The Sea Inside"]
