@@ -76,7 +76,7 @@ def entities_named(text: str) -> list[Entity]:
     """The entity whose slug is ``text`` alone, else those named ``text`` (any case; at
     most two, enough to tell "none", "one" and "several")."""
     text = text.strip()
-    if not text:
+    if not text or len(text) > 200 or "\x00" in text:  # the form's own checks say why
         return []
     by_slug = Entity.objects.filter(slug=text).first()
     return [by_slug] if by_slug else list(Entity.objects.filter(name__iexact=text)[:2])

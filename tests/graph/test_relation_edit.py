@@ -367,3 +367,30 @@ def test_the_edit_and_remove_pages_read_in_french(world: World, carol: Any, bob:
     html = published.content.decode()
     assert published.status_code == 400
     assert "La relation n’a pas été enregistrée" in html and "dites pourquoi" in html
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"q_upstream": "bo\x00oks", "action": "save"},
+        {"q_upstream": "x" * 5000, "action": "save"},
+        {"action": "pick:upstream:99999999999999999999999"},
+        {"action": "pick:nowhere:1"},
+        {"action": "search:upstream", "q_upstream": "\x00"},
+        {"action": "save", "dataset_version": "99999999999999999999999"},
+        {"action": "save", "kind": "use", "stage": "sideways", "attribution": "rumoured"},
+    ],
+)
+def test_odd_input_is_never_a_500(world: World, carol: Any, fields: dict[str, str]) -> None:
+    relation = _mine(
+        carol, kind=RelationKind.MEMBERSHIP, upstream=world.book, downstream=world.pile
+    )
+    base = {"kind": "membership", "upstream": "the-sea-inside", "downstream": "books3"}
+    client = _client(carol)
+    for url in (NEW, f"/editor/relations/{relation.pk}/edit/"):
+        response = client.post(url, {**EVIDENCE, **base, **fields})
+        assert response.status_code in (200, 400), (url, response.status_code)
+    versions = client.get(
+        "/editor/relations/versions/", {"downstream": fields.get("q_upstream", "")}
+    )
+    assert versions.status_code in (200, 400)  # a NUL in an address is refused by the site
