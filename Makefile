@@ -58,7 +58,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 worker: install
-	$(BIN)/celery -A app worker -B -Q pages,media,links,maintenance,analysis,celery --loglevel=INFO
+	$(BIN)/celery -A app worker -B -Q pages,media,links,maintenance,analysis,render,celery --loglevel=INFO
 
 bench-archive: install-dev
 	$(BIN)/python bench/archive.py $(BENCH_ARGS)

@@ -15,6 +15,9 @@ another (docs/scaling.md):
 ``links``      link checks and Wayback submissions: many short network waits
 ``maintenance`` the sweep, time stamps, frames, analysis, imports, dumps, and
                any task not named below
+``render``     public pages re-rendered into the page cache after a change
+               (short: tens of ms a page; readers are served the previous
+               page until it lands, app/public/cache.py)
 =============  ==========================================================
 
 ``TASK_QUEUE_PREFIX`` is put in front of every queue name (tests give each
@@ -30,8 +33,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
 
-PAGES, MEDIA, LINKS, MAINTENANCE = "pages", "media", "links", "maintenance"
-QUEUES = (PAGES, MEDIA, LINKS, MAINTENANCE, "analysis")  # analysis: issue 18 comparisons
+PAGES, MEDIA, LINKS, MAINTENANCE, RENDER = "pages", "media", "links", "maintenance", "render"
+QUEUES = (PAGES, MEDIA, LINKS, MAINTENANCE, "analysis", RENDER)  # analysis: issue 18 comparisons
 
 # Task name -> queue. Every other task goes to MAINTENANCE.
 ROUTES: dict[str, str] = {
@@ -41,6 +44,9 @@ ROUTES: dict[str, str] = {
     "monitor.check_due_sources": LINKS,
     "monitor.wayback_witness": LINKS,
     "compare.run_comparison": "analysis",
+    "public.render_changed": RENDER,
+    "public.render_listings": RENDER,
+    "public.revalidate": RENDER,
 }
 
 

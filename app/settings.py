@@ -168,6 +168,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHE_PAGE_SECONDS = env_int("CACHE_PAGE_SECONDS", 300, minimum=0)
+# After a change, readers are served the previous page for up to this many seconds while
+# a worker re-renders it (queue "render"); 0 = never stale, the first reader renders.
+# Only with Redis: a worker cannot fill another process's local-memory cache.
+CACHE_STALE_SECONDS = env_int("CACHE_STALE_SECONDS", 5, minimum=0)
 
 # The embedded broker is kombu's SQLAlchemy transport on a SQLite file:
 # measured correct under concurrent workers, where filesystem:// lost tasks.
@@ -235,7 +239,15 @@ ARCHIVE_TOTAL_TIMEOUT = env_float("ARCHIVE_TOTAL_TIMEOUT", 60.0, minimum=0.5)
 ARCHIVE_USER_AGENT = env_str(
     "ARCHIVE_USER_AGENT", "TrainedOnArchiver/0.1 (+https://trainedon.example/about/archiving)"
 )
-ARCHIVE_BROWSER = env_str("ARCHIVE_BROWSER", "/usr/bin/chromium")
+# Debian's chromium-headless-shell when installed: the same engine without the desktop
+# browser around it, measured at about a third of chromium's CPU a capture (bench/README.md).
+ARCHIVE_BROWSER = env_str(
+    "ARCHIVE_BROWSER",
+    next(
+        (p for p in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if Path(p).exists()),
+        "/usr/bin/chromium",
+    ),
+)
 ARCHIVE_BROWSER_STEP = env_bool("ARCHIVE_BROWSER_STEP", True)
 ARCHIVE_STEP_TIME_LIMIT = env_int("ARCHIVE_STEP_TIME_LIMIT", 120, minimum=5)
 ARCHIVE_MEDIA_MAX_BYTES = env_int("ARCHIVE_MEDIA_MAX_BYTES", 500 * 1024 * 1024, minimum=1024)

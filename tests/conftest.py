@@ -44,6 +44,9 @@ def pytest_configure(config: pytest.Config) -> None:
     django_settings.STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_DIR)
     django_settings.MEDIA_ROOT = MEDIA_DIR
     django_settings.ARCHIVE_ALLOW_HOSTS = []
+    # No stale pages unless a test starts the render worker and asks for them
+    # (tests/public/test_render_on_commit.py): a page read after a change is current.
+    django_settings.CACHE_STALE_SECONDS = 0
     celery_app.conf.task_default_queue = TEST_QUEUE
     # Every routed queue (pages, media, links, maintenance) gets the session's prefix too.
     django_settings.TASK_QUEUE_PREFIX = f"{TEST_QUEUE}."
@@ -93,6 +96,15 @@ def _default_language() -> Iterator[None]:
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _no_page_from_another_test() -> None:
+    """Test databases are emptied without signals: no page cached by an earlier test
+    (same database name, same cache keys) is served to this one."""
+    from app.public.cache import purge_all
+
+    purge_all()
 
 
 def require_service(name: str, available: bool) -> None:

@@ -1,10 +1,39 @@
-"""Whole-page caching of public pages, purged by a version counter.
+"""Whole-page caching of public pages: served stale while re-rendered after commit.
 
-Every cached page is keyed on the current *content version*, the language,
-whether htmx asked for a fragment, and the full URL. Saving or deleting
-anything a public page shows bumps the version (``app.public.signals``), so
-every older entry is simply never read again and expires on its own. This is
-coarse but always correct, and a cache hit costs two cache reads.
+**Keys and versions.** A page is stored under
+``page:<db>:<language>:<htmx?>:<hash of scheme, host and full URL>`` whatever the
+content version; the entry records the version it was rendered at. Versions are
+change times (ns) kept in the cache, bumped after commit (``app.public.signals``):
+
+- ``public:version``: any change that may show anywhere (an entity, a tag, the
+  graph, disclosures, comparisons, imports): `bump_version`;
+- ``public:collections``: any change of a claim, its evidence, sources, captures,
+  verdict history or names: every page that lists claims (home, lists, entity
+  pages, feeds, search, the API, the overview) depends on it;
+- ``public:claim:<slug>``: a change of that claim. The claim's own pages (its
+  page, its stance pages, its feed) depend on it and on ``public:version`` only,
+  so an edit of one claim leaves the other claims' pages fresh (`bump_claims`);
+- ``public:hard``: a watermark. An entry rendered before it is never served, even
+  stale: set when a published item is withdrawn or unpublished and when anything
+  is deleted (`purge_all`).
+
+An entry is *fresh* when its version is at least its page's version and it is
+younger than ``CACHE_PAGE_SECONDS``; a fresh hit costs one cache round trip.
+
+**Stale while revalidate.** With a shared cache (Redis) and
+``CACHE_STALE_SECONDS`` > 0 (5 by default), readers never wait for a render:
+after a change a reader is served the previous page while the latest change is
+less than ``CACHE_STALE_SECONDS`` old, and the first such reader enqueues one
+re-render (``public.revalidate``, single-flight under a lock). Independently,
+the change itself enqueues ``public.render_changed`` after commit, which
+re-renders the pages it touches (the claim's pages in each language, its
+entities' pages, home, the list's first page, the overview) through the real
+view with an anonymous request (`app.public.prerender`), so readers of those
+pages get a hit. Past ``CACHE_STALE_SECONDS`` (the worker is behind or down) a
+reader renders the page itself, as without a worker. With the embedded default
+(local-memory cache: the worker cannot fill the web process's cache) or
+``CACHE_STALE_SECONDS=0`` nothing is served stale and nothing is rendered ahead:
+the first reader after a change renders.
 
 Pages are cached only for anonymous readers: a signed-in person sees their name
 in the navigation, so their pages are rendered fresh and never stored. The same
@@ -15,15 +44,16 @@ that showed a message or sets a cookie is never stored (`is_shareable`).
 The CSRF token (the language form, htmx headers) cannot be shared between
 readers, so pages are stored with a placeholder that is replaced by the
 reader's own token when served. ETag and Last-Modified answer conditional GETs
-with 304.
+with 304; a re-render that produces the same bytes keeps the same ETag.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -40,11 +70,35 @@ from django.utils.translation import get_language
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "public:version"
+COLLECTIONS_KEY = "public:collections"
+CLAIM_KEY = "public:claim"
+HARD_KEY = "public:hard"
+ORIGINS_KEY = "public:origins"
 CSRF_PLACEHOLDER = "csrf-placeholder-4b9f1c2e"
 _PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+# Set in the WSGI environ by app.public.prerender (no HTTP header can set it): render
+# the page and store it for every reader, unless the stored one is fresh already
+# ("render") or even then ("force").
+RENDER_FLAG = "trainedon.render"
+REVALIDATE_LOCK_SECONDS = 10  # released when the re-render ends; this bounds a lost task
+# A listing read while stale is re-rendered at most this often (its lock is not released):
+# every claim change makes every listing stale.
+LISTING_REVALIDATE_SECONDS = 2
+MEMO_MIN_INTERVAL = 1.0  # seconds between two recomputations of a memoized aggregate
+MEMO_COST_FACTOR = 3  # ... and at least 3x its last computing time
+MEMO_KEEP_SECONDS = 24 * 3600  # memos kept while they may be served stale
+MAX_ORIGINS = 4
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 T = TypeVar("T")
+
+# While app.public.prerender renders a page for the cache (in a worker): 1, or 2 when
+# out-of-date memoized aggregates may be recomputed (`versioned`).
+rendering: contextvars.ContextVar[int] = contextvars.ContextVar("rendering", default=0)
+# The names of out-of-date memos that may be recomputed now, seen while rendering.
+memo_due: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "memo_due", default=None
+)
 
 
 def cache_tag() -> str:
@@ -53,51 +107,159 @@ def cache_tag() -> str:
     return hashlib.blake2s(name.encode(), digest_size=4).hexdigest()
 
 
-def current_version() -> int:
-    key = f"{VERSION_KEY}:{cache_tag()}"
-    try:
-        version = cache.get(key)
-        if version is None:
-            cache.add(key, time.time_ns(), None)
-            version = cache.get(key) or time.time_ns()
-    except Exception:  # a cache outage must not take the site down
-        logger.warning("Page cache unavailable", exc_info=True)
-        return 0
+def _k(name: str) -> str:
+    return f"{name}:{cache_tag()}"
+
+
+def claim_scope(slug: str) -> str:
+    return f"{CLAIM_KEY}:{slug}"
+
+
+def shared_cache() -> bool:
+    """Whether every process (web and workers) reads the same cache (Redis)."""
+    backend = str(settings.CACHES["default"]["BACKEND"]).lower()
+    return "locmem" not in backend and "dummy" not in backend
+
+
+def render_ahead() -> bool:
+    """Serve stale pages and render changed ones after commit (see the module doc)."""
+    return (
+        settings.CACHE_PAGE_SECONDS > 0
+        and getattr(settings, "CACHE_STALE_SECONDS", 0) > 0
+        and shared_cache()
+    )
+
+
+def _global_version(got: dict[str, Any]) -> int:
+    version = got.get(_k(VERSION_KEY))
+    if version is None:
+        key = _k(VERSION_KEY)
+        cache.add(key, time.time_ns(), None)
+        version = cache.get(key) or time.time_ns()
     return int(version)
 
 
-def versioned(name: str, compute: Callable[[], T]) -> T:
-    """``compute()``, memoized under the current content version.
-
-    For aggregates over the whole ledger (the home page's totals and entry
-    points) that cost far more than a page and change only with the content:
-    every change bumps the version, so with a shared cache (Redis) a stored
-    answer is never stale. Without one (the embedded default keeps the cache in
-    each process's memory) a change made by the worker is seen after at most
-    ``CACHE_PAGE_SECONDS`` (60 s when pages are not cached), like a page. Used
-    whether or not whole pages are cached; a cache outage just computes.
-    """
-    timeout = settings.CACHE_PAGE_SECONDS or 60
-    key = f"memo:{cache_tag()}:{current_version()}:{name}"
+def current_version() -> int:
+    """The content version: the time of the last change any listing shows."""
     try:
-        value = cache.get(key)
-    except Exception:
-        value = None
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, timeout)
-        except Exception:
-            logger.warning("Could not store %s in the cache", name, exc_info=True)
-    return cast(T, value)
+        got = cache.get_many([_k(VERSION_KEY), _k(COLLECTIONS_KEY)])
+        return max(_global_version(got), int(got.get(_k(COLLECTIONS_KEY)) or 0))
+    except Exception:  # a cache outage must not take the site down
+        logger.warning("Page cache unavailable", exc_info=True)
+        return 0
 
 
 def bump_version() -> None:
-    """Invalidate every cached public page (called on any change they show)."""
+    """Every cached public page is out of date (called on any change they may show)."""
     try:
-        cache.set(f"{VERSION_KEY}:{cache_tag()}", time.time_ns(), None)
+        cache.set(_k(VERSION_KEY), time.time_ns(), None)
     except Exception:
         logger.warning("Could not bump the page cache version", exc_info=True)
+
+
+def bump_claims(slugs: Iterable[str]) -> None:
+    """These claims changed: their own pages and every listing are out of date."""
+    now = time.time_ns()
+    values = {_k(claim_scope(slug)): now for slug in slugs}
+    values[_k(COLLECTIONS_KEY)] = now
+    try:
+        cache.set_many(values, None)
+    except Exception:
+        logger.warning("Could not bump the claims' page versions", exc_info=True)
+
+
+def purge_all() -> None:
+    """No page rendered before now may be served, not even while it is re-rendered
+    (a withdrawal, an unpublished item, a deletion)."""
+    now = time.time_ns()
+    try:
+        cache.set_many({_k(HARD_KEY): now, _k(VERSION_KEY): now}, None)
+    except Exception:
+        logger.warning("Could not purge the page cache", exc_info=True)
+
+
+def versioned(name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, memoized under the content version.
+
+    For aggregates over the whole ledger (the home page's totals and entry
+    points, the list's facets, the overview) that cost far more than a page and
+    change only with the content. Used whether or not whole pages are cached; a
+    cache outage just computes.
+
+    Without rendering ahead (`render_ahead`) a memo is recomputed by the first
+    request after a change: with a shared cache (Redis) it is never stale;
+    without one (the embedded default keeps the cache in each process's memory)
+    a change made by the worker is seen after at most ``CACHE_PAGE_SECONDS``
+    (60 s when pages are not cached), like a page.
+
+    When rendering ahead, readers never compute a memo that exists: they get the
+    last value. Only the listings' render in a worker (``public.render_listings``)
+    recomputes it, in a second pass after the listings were stored with the old
+    value, one process at a time, and not more often than every
+    ``MEMO_COST_FACTOR`` times its last computing time (the overview's numbers
+    take seconds on a large ledger): while edits keep coming, the totals lag the
+    content by up to that interval plus one computation, and a later render
+    brings them up to date.
+    """
+    key = f"memo:{cache_tag()}:{name}"
+    try:
+        got = cache.get_many([_k(VERSION_KEY), _k(COLLECTIONS_KEY), _k(HARD_KEY), key])
+        version = max(_global_version(got), int(got.get(_k(COLLECTIONS_KEY)) or 0))
+        memo = got.get(key)
+        # After a purge (a withdrawal, a deletion) no reader gets the old numbers either.
+        if memo is not None and memo["version"] < int(got.get(_k(HARD_KEY)) or 0):
+            memo = None
+    except Exception:
+        logger.warning("Page cache unavailable", exc_info=True)
+        version, memo = 0, None
+    ahead = render_ahead()
+    if memo is not None and memo["version"] >= version:
+        return cast(T, memo["value"])
+    lock = f"{key}:lock"
+    locked = False
+    if memo is not None and ahead:
+        due_in = max(MEMO_MIN_INTERVAL, MEMO_COST_FACTOR * memo["took"]) - (
+            time.time() - memo["at"]
+        )
+        if due_in > 0:
+            if rendering.get():
+                _render_listings_later(due_in)
+            return cast(T, memo["value"])
+        if rendering.get() < 2:
+            due = memo_due.get()
+            if due is not None:
+                due.append(name)
+            return cast(T, memo["value"])
+        try:
+            locked = bool(cache.add(lock, 1, max(60, int(4 * memo["took"]))))
+        except Exception:
+            locked = False
+        if not locked:  # another worker is computing it
+            return cast(T, memo["value"])
+    started = time.monotonic()
+    value = compute()
+    took = time.monotonic() - started
+    timeout = MEMO_KEEP_SECONDS if ahead else (settings.CACHE_PAGE_SECONDS or 60)
+    try:
+        cache.set(
+            key, {"version": version, "value": value, "at": time.time(), "took": took}, timeout
+        )
+        if locked:
+            cache.delete(lock)
+    except Exception:
+        logger.warning("Could not store %s in the cache", name, exc_info=True)
+    return value
+
+
+def _render_listings_later(delay: float) -> None:
+    """Render the listings again once a throttled memo may be recomputed (once)."""
+    try:
+        if cache.add(_k("public:render-later"), 1, max(1, int(delay) + 1)):
+            from app.public.tasks import render_listings
+
+            render_listings.apply_async(countdown=delay + 0.2, retry=False)
+    except Exception:
+        logger.warning("Could not schedule a later render", exc_info=True)
 
 
 def is_personal(request: HttpRequest) -> bool:
@@ -127,13 +289,30 @@ def page_context(request: HttpRequest) -> dict[str, Any]:
     return {}
 
 
-def _cache_key(request: HttpRequest, version: int) -> str:
+def origin_of(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def page_key(request: HttpRequest) -> str:
     # The host and scheme too: pages carry absolute links built from them (canonical,
     # og:url, the cite box), which must not be served to a reader of another host.
-    where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    where = f"{origin_of(request)}{request.get_full_path()}"
     url = hashlib.blake2s(where.encode(), digest_size=12).hexdigest()
     htmx = "h" if request.headers.get("HX-Request") else "p"
-    return f"page:{cache_tag()}:{version}:{get_language()}:{htmx}:{url}"
+    return f"page:{cache_tag()}:{get_language()}:{htmx}:{url}"
+
+
+def page_scope(request: HttpRequest) -> str:
+    """The version a page depends on besides ``public:version``: a claim's own pages
+    (public URL names starting with "claim" that take its slug) depend on that claim;
+    every other page lists claims."""
+    match = getattr(request, "resolver_match", None)
+    name = (getattr(match, "url_name", None) or "") if match else ""
+    if match and match.namespace == "public" and name.startswith("claim"):
+        slug = match.kwargs.get("slug")
+        if slug:
+            return claim_scope(str(slug))
+    return COLLECTIONS_KEY
 
 
 def _entry_from(response: HttpResponse, version: int) -> dict[str, Any]:
@@ -144,6 +323,8 @@ def _entry_from(response: HttpResponse, version: int) -> dict[str, Any]:
         "etag": quote_etag(hashlib.blake2s(content, digest_size=16).hexdigest()),
         "last_modified": max(version // 1_000_000_000, 0),
         "headers": {k: v for k, v in response.items() if k in {"Content-Language", "Link"}},
+        "version": version,
+        "rendered_at": time.time(),
     }
 
 
@@ -175,6 +356,86 @@ def _respond(request: HttpRequest, entry: dict[str, Any]) -> HttpResponseBase:
     return response
 
 
+class _Lookup:
+    """One cache round trip: the versions a page depends on and its stored entry."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.key = page_key(request)
+        scope = _k(page_scope(request))
+        try:
+            got = cache.get_many([_k(VERSION_KEY), _k(HARD_KEY), scope, self.key])
+            self.version = max(_global_version(got), int(got.get(scope) or 0))
+            hard = int(got.get(_k(HARD_KEY)) or 0)
+            entry = got.get(self.key)
+        except Exception:
+            logger.warning("Page cache unavailable", exc_info=True)
+            self.version, hard, entry = 0, 0, None
+        # An entry from before a purge (or from before this layout) is never served.
+        if entry is not None and int(entry.get("version", -1)) < hard:
+            entry = None
+        self.entry: dict[str, Any] | None = entry
+
+    def fresh(self) -> bool:
+        entry = self.entry
+        return (
+            entry is not None
+            and entry["version"] >= self.version
+            and time.time() - entry["rendered_at"] < settings.CACHE_PAGE_SECONDS
+        )
+
+    def servable_stale(self) -> bool:
+        """Stale, but a worker will re-render it soon: serve it meanwhile."""
+        if self.entry is None or not render_ahead():
+            return False
+        if self.entry["version"] >= self.version:  # only older than CACHE_PAGE_SECONDS
+            return True
+        return time.time() - self.version / 1e9 <= settings.CACHE_STALE_SECONDS
+
+
+def _revalidate(request: HttpRequest, key: str) -> None:
+    """Enqueue one re-render of this page (single-flight: a claim page's lock is
+    released when the render ends, a listing's expires)."""
+    lock = f"{key}:revalidating"
+    listing = page_scope(request) == COLLECTIONS_KEY
+    hold = LISTING_REVALIDATE_SECONDS if listing else REVALIDATE_LOCK_SECONDS
+    try:
+        if not cache.add(lock, 1, hold):
+            return
+        from app.public.tasks import revalidate
+
+        htmx = bool(request.headers.get("HX-Request"))
+        args = (origin_of(request), request.get_full_path(), htmx, lock, not listing)
+        revalidate.apply_async(args=args, retry=False)
+    except Exception:  # the reader still gets the page; the next one tries again
+        logger.warning("Could not enqueue a page re-render", exc_info=True)
+        try:
+            cache.delete(lock)
+        except Exception:
+            logger.debug("Could not release %s", lock, exc_info=True)
+
+
+def _remember_origin(request: HttpRequest) -> None:
+    """The scheme and host readers use, for the after-commit render (a few at most)."""
+    origin, now = origin_of(request), time.time()
+    try:
+        seen: dict[str, float] = cache.get(_k(ORIGINS_KEY)) or {}
+        if now - seen.get(origin, 0) < 60:
+            return
+        seen[origin] = now
+        newest = sorted(seen.items(), key=lambda item: -item[1])[:MAX_ORIGINS]
+        cache.set(_k(ORIGINS_KEY), dict(newest), 7 * 24 * 3600)
+    except Exception:
+        logger.warning("Could not record the site's origin", exc_info=True)
+
+
+def known_origins() -> list[str]:
+    try:
+        seen: dict[str, float] = cache.get(_k(ORIGINS_KEY)) or {}
+    except Exception:
+        seen = {}
+    return list(seen)
+
+
 def public_page(view: View) -> View:
     """Serve a GET view from the page cache for anonymous readers (see module doc)."""
 
@@ -183,34 +444,53 @@ def public_page(view: View) -> View:
         if request.method not in {"GET", "HEAD"} or is_personal(request):
             return view(request, *args, **kwargs)
         if settings.CACHE_PAGE_SECONDS <= 0:  # the page cache is off: render, keep the ETag
-            version, key, entry = 0, "", None
-        else:
-            version = current_version()
-            key = _cache_key(request, version)
-            try:
-                entry = cache.get(key)
-            except Exception:
-                entry = None
-        if entry is None:
-            request._public_cacheable = True  # type: ignore[attr-defined]
-            response = view(request, *args, **kwargs)
-            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
-                response.render()
-            if (
-                response.status_code != 200
-                or not isinstance(response, HttpResponse)
-                or not is_shareable(request, response)
-            ):
-                return _without_placeholder(request, response)
-            entry = _entry_from(response, version)
-            try:
-                if key:
-                    cache.set(key, entry, settings.CACHE_PAGE_SECONDS)
-            except Exception:
-                logger.warning("Could not store a page in the cache", exc_info=True)
-        return _respond(request, entry)
+            return _render_and_store(view, request, args, kwargs, None)
+        lookup = _Lookup(request)
+        flag = request.META.get(RENDER_FLAG)
+        if lookup.fresh() and flag != "force":
+            return _respond(request, cast(dict[str, Any], lookup.entry))
+        if flag:  # the worker's render: store it for everyone
+            return _render_and_store(view, request, args, kwargs, lookup)
+        if lookup.servable_stale():
+            _revalidate(request, lookup.key)
+            return _respond(request, cast(dict[str, Any], lookup.entry))
+        return _render_and_store(view, request, args, kwargs, lookup)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _render_and_store(
+    view: Callable[..., HttpResponseBase],
+    request: HttpRequest,
+    args: Any,
+    kwargs: Any,
+    lookup: _Lookup | None,
+) -> HttpResponseBase:
+    request._public_cacheable = True  # type: ignore[attr-defined]
+    response = view(request, *args, **kwargs)
+    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+        response.render()
+    if (
+        response.status_code != 200
+        or not isinstance(response, HttpResponse)
+        or not is_shareable(request, response)
+    ):
+        if lookup is not None and response.status_code in {301, 302, 404, 410}:
+            try:  # gone: no reader may be served the old page, even stale
+                cache.delete(lookup.key)
+            except Exception:
+                logger.warning("Could not delete a page from the cache", exc_info=True)
+        return _without_placeholder(request, response)
+    entry = _entry_from(response, lookup.version if lookup else 0)
+    if lookup is not None:
+        keep = settings.CACHE_PAGE_SECONDS * (2 if render_ahead() else 1)
+        try:
+            cache.set(lookup.key, entry, keep)
+        except Exception:
+            logger.warning("Could not store a page in the cache", exc_info=True)
+        if render_ahead() and not request.META.get(RENDER_FLAG):
+            _remember_origin(request)
+    return _respond(request, entry)
 
 
 def _without_placeholder(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
