@@ -119,6 +119,14 @@ def _field_labels() -> dict[str, str]:
         "is_staff": _("Staff"),
         "is_superuser": _("Superuser"),
         "filters": _("Filters"),
+        # Relations (app.graph.services.relation_facts)
+        "kind": _("Kind"),
+        "upstream": _("From"),
+        "downstream": _("To"),
+        "stage": _("Stage"),
+        "attribution": _("Declared or alleged"),
+        "dataset_version": _("Dataset version"),
+        "note": _("Note"),
     }
 
 

@@ -9,8 +9,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from app.archive.models import CaptureStatus
 from app.archive.queries import sources_with_status
+from app.catalog import audit
 from app.catalog.access import visible_evidence
-from app.catalog.models import Claim, Entity, Evidence, Source
+from app.catalog.models import AuditEntry, Claim, Entity, Evidence, Source
 
 DASHBOARD_LIMIT = 50
 
@@ -84,3 +85,23 @@ def entity_search(query: str, *, kind: str = "", limit: int = 10) -> list[Entity
     if kind:
         found = found.filter(kind=kind)
     return list(found.order_by("name")[:limit])
+
+
+def relation_changes(claim: Claim, limit: int = 50) -> list[dict[str, Any]]:
+    """The audit entries of the relations ``claim`` asserts or asserted (added, changed,
+    removed, with the reason), newest first: a change to a relation is never silent."""
+    rows = (
+        AuditEntry.objects.filter(action__startswith="relation.")
+        .filter(Q(after__claim=claim.slug) | Q(before__claim=claim.slug))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        {
+            "entry": row,
+            "label": audit.action_label(row.action),
+            "changes": [
+                c for c in audit.field_changes(row.before, row.after) if c.field != "claim"
+            ],
+        }
+        for row in rows
+    ]

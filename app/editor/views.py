@@ -284,7 +284,8 @@ def claim_history(request: HttpRequest, slug: str) -> HttpResponse:
     claim = perm.access_claim(request.user, slug)
     context = {"obj": claim, "claim": claim, "entries": history_entries(claim),
                "can_restore": perm.can_edit_claim(request.user, claim),
-               "restore_url": "editor:claim_restore", "key": claim.slug}  # fmt: skip
+               "restore_url": "editor:claim_restore", "key": claim.slug,
+               "relation_changes": queries.relation_changes(claim)}  # fmt: skip
     return render(request, "editor/history.html", context)
 
 

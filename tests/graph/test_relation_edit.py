@@ -394,3 +394,24 @@ def test_odd_input_is_never_a_500(world: World, carol: Any, fields: dict[str, st
         "/editor/relations/versions/", {"downstream": fields.get("q_upstream", "")}
     )
     assert versions.status_code in (200, 400)  # a NUL in an address is refused by the site
+
+
+def test_the_claim_history_shows_its_relations_changes(world: World, carol: Any, bob: Any) -> None:
+    relation = _mine(
+        carol, kind=RelationKind.MEMBERSHIP, upstream=world.book, downstream=world.pile
+    )
+    client = _client(carol)
+    assert client.post(f"/editor/relations/{relation.pk}/edit/", {
+        "action": "save", "kind": "membership", "upstream": "ana-writer",
+        "downstream": "the-pile"}).status_code == 302  # fmt: skip
+    url = f"/editor/claims/{relation.claim.slug}/history/"
+    html = client.get(url).content.decode()
+    assert "Changes to its relations" in html and "Relation changed" in html
+    assert "the-sea-inside" in html and "ana-writer" in html and "Relation added" in html
+    removed = _client(bob).post(f"/editor/relations/{world.alleged.pk}/remove/",
+                                {"reason": "A forged spreadsheet."})  # fmt: skip
+    assert removed.status_code == 302
+    html = _client(bob).get(f"/editor/claims/{world.alleged.claim.slug}/history/").content.decode()
+    assert "Relation removed" in html and "A forged spreadsheet." in html
+    french = client.get("/fr" + url).content.decode()
+    assert "Relation modifiée" in french and "Modifications de ses relations" in french
