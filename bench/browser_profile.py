@@ -65,6 +65,8 @@ def snapshot(group: int, own: int) -> dict[str, tuple[str, float]]:
             for part in line.split():
                 if part.startswith("--type="):
                     kind = part.removeprefix("--type=")
+            if "--top-chrome-webui" in line:
+                kind = "webui renderer"  # full Chromium's own browser UI, per window
             if kind == "utility":
                 for part in line.split():
                     if part.startswith("--utility-sub-type="):
@@ -85,6 +87,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--chromium-arg", action="append", default=[])
+    parser.add_argument("--browser", default="", help="a Chromium binary (default ARCHIVE_BROWSER)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="trainedon-profile-"))
@@ -113,7 +116,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.ARCHIVE_ALLOW_HOSTS = [f"127.0.0.1:{server.server_address[1]}"]
 
-    session = BrowserSession(settings.ARCHIVE_BROWSER).start()
+    session = BrowserSession(args.browser or settings.ARCHIVE_BROWSER).start()
     assert session.process is not None
     group, own = session.process.pid, os.getpid()
     costs: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -132,7 +135,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
 
     session.on_phase = mark
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"Chromium {session.version}; extra flags: {args.chromium_arg or 'none'}")
+    print(
+        f"{session.executable}: Chromium {session.version}; extra flags: {args.chromium_arg or 'none'}"
+    )
     sizes = []
     started = time.monotonic()
     for number, (path, body) in enumerate(pages.items()):
