@@ -2,9 +2,10 @@
 
 Each size builds, on a scratch SQLite database (or ``DATABASE_URL``: give one you may
 fill), a published claim with N items, each on its own source with one capture and two
-files, then times (median of 3) the PROV-JSON as the API streams it (``claim_lineage``,
-each piece read and dropped) and an uncached GET of the claim page (whose JSON-LD is the
-ClaimReview), and prints the tracemalloc peak of each, their sizes (and the JSON-LD's),
+files (the three stances in turn), then times (median of 3) the PROV-JSON as the API
+streams it (``claim_lineage``, each piece read and dropped), an uncached GET of the claim
+page (whose JSON-LD is the ClaimReview; each stance's first 25 items) and of page 2 of the
+supporting items' list, and prints the tracemalloc peak of each, their sizes (and the JSON-LD's),
 query counts and the load average. Numbers only.
 
     .venv/bin/python bench/large_exports.py                  # N = 200, 2000
@@ -68,16 +69,21 @@ def child(n: int, with_page: bool) -> None:
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
+    from app.catalog.choices import Stance
     from app.ledgerdata.prov import claim_lineage
     from app.public.cache import bump_version
     from tests.ledgerdata.test_large_exports import build_claim
 
-    build_claim("bench", n)
+    build_claim("bench", n, tuple(Stance.values))  # the three stances in turn
     client = Client()
 
     def page() -> Any:
         bump_version()  # uncached every time
         return client.get("/claims/bench/")
+
+    def stance_list() -> Any:
+        bump_version()
+        return client.get("/claims/bench/evidence/supports/?page=2")
 
     def prov() -> int:
         return sum(len(piece) for piece in claim_lineage("bench"))  # streamed, as the API does
@@ -85,6 +91,7 @@ def child(n: int, with_page: bool) -> None:
     result: dict[str, Any] = {"items": n, "prov_streamed": _measure(prov)}
     if with_page:
         result["claim_page_with_claimreview"] = _measure(page)
+        result["stance_list_page_2"] = _measure(stance_list)
     print(json.dumps(result))
 
 

@@ -585,8 +585,12 @@ def package_member(plan: Any) -> list[tuple[str, Callable[[], Iterable[str | byt
     (an `app.archive.package.PackagePlan`), as pieces of text written into the ZIP as they
     come (`app.archive.package.EXTRA_STREAMS`): the document is never whole in memory."""
     claim = plan.claim
-    evidence = Evidence.objects.filter(pk__in=[e.pk for e in plan.evidence])
-    captures = Capture.objects.filter(pk__in=[c.pk for c in plan.captures])
+    from app.public.queries import id_set  # one array parameter on PostgreSQL
+
+    # Each of the document's passes runs these: thousands of ids as as many parameters
+    # took PostgreSQL's run a peak that grew with the claim.
+    evidence = Evidence.objects.filter(pk__in=id_set([e.pk for e in plan.evidence]))
+    captures = Capture.objects.filter(pk__in=id_set([c.pk for c in plan.captures]))
 
     def pieces() -> Iterable[str | bytes]:
         return _Lineage(claim, evidence, captures, _changes(claim)).write()

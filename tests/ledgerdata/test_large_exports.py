@@ -1,13 +1,14 @@
 """PROV and ClaimReview on a claim with thousands of evidence items, sources, captures and files:
 still valid for an outside reader, and built with the same number of queries as for a few
 items (the database work does not grow with the claim). The PROV document is streamed: its
-peak memory stays flat when the claim grows tenfold. The claim page (and the ClaimReview in
-it) shows every item, so it grows with the claim; its time and memory are measured in
-bench/large_exports.py, not asserted."""
+peak memory stays flat when the claim grows tenfold. The claim page shows each stance's
+first items and links to each stance's list, a page at a time, so the page's memory and the
+ClaimReview in it stay flat too; bench/large_exports.py prints their times and sizes."""
 
 from __future__ import annotations
 
 import tracemalloc
+import zipfile
 
 import extruct
 import pytest
@@ -17,23 +18,32 @@ from django.utils import timezone
 from prov.model import ProvDocument
 
 from app.archive.models import Artifact, Capture, CaptureStatus
+from app.archive.package import _Pipe, package_plan, write_stream
+from app.catalog.choices import Stance
 from app.catalog.models import Claim, Evidence, Source
 from app.ledgerdata.prov import CHUNK, claim_prov_json
+from app.public.cache import bump_version
+from app.public.queries import CLAIM_PAGE_ITEMS
 from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 LARGE = 2000
 
 
-def build_claim(slug: str, n: int) -> Claim:
-    """A published claim with ``n`` published items, each on its own archived source."""
+def build_claim(slug: str, n: int, stances: tuple[str, ...] = ()) -> Claim:
+    """A published claim with ``n`` published items, each on its own archived source; the
+    items take the ``stances`` in turn (the factory's when none is given)."""
     claim = ClaimFactory(slug=slug)
     sources = Source.objects.bulk_create(
         SourceFactory.build(url=f"https://{slug}.example/{i}",
                             normalized_url=f"https://{slug}.example/{i}")
         for i in range(n)
     )  # fmt: skip
-    Evidence.objects.bulk_create(EvidenceFactory.build(claim=claim, source=s) for s in sources)
+    turn = {"stance": lambda i: stances[i % len(stances)]} if stances else {}
+    Evidence.objects.bulk_create(
+        EvidenceFactory.build(claim=claim, source=s, **{k: f(i) for k, f in turn.items()})
+        for i, s in enumerate(sources)
+    )
     now = timezone.now()
     captures = Capture.objects.bulk_create(
         Capture(source=s, status=CaptureStatus.SUCCEEDED, requested_url=s.url, final_url=s.url,
@@ -98,16 +108,99 @@ def test_prov_memory_stays_flat_when_the_claim_grows_tenfold(client):
     assert large < small * 2, (small, large)  # ...its writer's memory did not
 
 
-def test_claim_review_of_a_claim_with_thousands_of_items_parses_and_lists_each_source(client):
-    build_claim("small-page", 20)
-    build_claim("large-page", LARGE)
-    few, _ = queries(lambda: client.get("/claims/small-page/"))
-    many, response = queries(lambda: client.get("/claims/large-page/"))
-    assert response.status_code == 200
-    assert many == few, (few, many)
-    data = extruct.extract(response.content.decode(), base_url="http://testserver/",
+STANCES = tuple(Stance.values)
+
+
+def json_ld(html: str) -> str:
+    """The page's ClaimReview as the page carries it."""
+    start = html.index('<script type="application/ld+json">')
+    return html[start : html.index("</script>", start)]
+
+
+def _page_peak(client, path: str) -> tuple[int, int, int, str]:
+    """Peak traced memory while an uncached page renders, its query count, the size of its
+    JSON-LD, and the page."""
+    bump_version()  # a cache miss each time
+    tracemalloc.start()
+    try:
+        with CaptureQueriesContext(connection) as seen:
+            response = client.get(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 200, path
+    html = response.content.decode()
+    return peak, len(seen.captured_queries), len(json_ld(html)), html
+
+
+@pytest.mark.timeout(900)
+def test_the_claim_page_and_its_claim_review_stay_flat_when_the_claim_grows_tenfold(client):
+    n = 200
+    build_claim("warm-page", 5, STANCES)
+    build_claim("n-page", n, STANCES)
+    build_claim("ten-n-page", 10 * n, STANCES)
+    _page_peak(client, "/claims/warm-page/")  # templates, URL patterns, SQL compiled once
+    _page_peak(client, "/claims/warm-page/evidence/supports/")
+    rows = []
+    # The claim page, and a full page of a stance's list: the first of N, the 13th of 10 N.
+    for path, deep in (("/claims/{}/", ""), ("/claims/{}/evidence/context/", "?page=13")):
+        small, small_queries, small_ld, small_html = _page_peak(client, path.format("n-page"))
+        large, large_queries, large_ld, large_html = _page_peak(
+            client, path.format("ten-n-page") + deep
+        )
+        rows.append(f"{path}: peak {small} / {large} bytes, JSON-LD {small_ld} / {large_ld} "
+                    f"bytes, {small_queries} / {large_queries} queries for N={n} / 10 N items")  # fmt: skip
+        assert large_queries == small_queries, rows[-1]
+        assert large < small * 1.5, rows[-1]
+        assert large_ld < small_ld * 1.1, rows[-1]
+        assert len(large_html) < len(small_html) * 1.1, rows[-1]
+    print("\n".join(rows))
+    # The large claim's page says how many there are, and leads to all of them.
+    html = _page_peak(client, "/claims/ten-n-page/")[3]
+    assert html.count('class="evidence card ') == 3 * CLAIM_PAGE_ITEMS
+    assert 'href="/claims/ten-n-page/evidence/supports/">Show all 667 supporting items' in html
+    assert "Show all 667 contradicting items" in html and "Show all 666 context items" in html
+
+
+def test_the_claim_review_of_a_large_claim_parses_and_lists_the_items_shown(client):
+    build_claim("large-page", LARGE, STANCES)
+    html = client.get("/claims/large-page/").content.decode()
+    data = extruct.extract(html, base_url="http://testserver/",
                            syntaxes=["json-ld"], errors="strict")  # fmt: skip
     [review] = [d for d in data["json-ld"] if d.get("@type") == "ClaimReview"]
     appearances = review["itemReviewed"]["appearance"]
-    assert len(appearances) == LARGE  # the page lists every item; one appearance per source
+    assert len(appearances) == 3 * CLAIM_PAGE_ITEMS  # one per item shown, each its own source
     assert all(work["archivedAt"][0].endswith("/") for work in appearances)
+
+
+def _package_lineage_peak(slug: str) -> tuple[int, int]:
+    """Peak traced memory while the evidence package writes its ``provenance.json`` into the
+    ZIP (the ZIP's bytes drained and dropped, as the streamed download does), and the
+    member's size."""
+    plan = package_plan(Claim.objects.get(slug=slug))
+    [(name, pieces)] = [member for member in plan.streams if member[0] == "provenance.json"]
+    pipe, hashes = _Pipe(), {}
+    tracemalloc.start()
+    try:
+        with zipfile.ZipFile(pipe, mode="w") as archive:  # type: ignore[call-overload]
+            for _bytes in write_stream(archive, pipe, zipfile.ZipInfo(name), pieces(), hashes):
+                pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, hashes[name][1]
+
+
+@pytest.mark.timeout(900)
+def test_the_packages_lineage_is_streamed_with_flat_memory_when_the_claim_grows_tenfold():
+    n = CHUNK
+    build_claim("warm-package", 5)
+    build_claim("n-package", n)
+    build_claim("ten-n-package", 10 * n)
+    _package_lineage_peak("warm-package")
+    small, small_size = _package_lineage_peak("n-package")
+    large, large_size = _package_lineage_peak("ten-n-package")
+    print(f"tracemalloc peak writing provenance.json into the package: {small} bytes for "
+          f"N={n} items ({small_size} bytes), {large} bytes for 10 N ({large_size} bytes)")  # fmt: skip
+    assert large_size > 9 * small_size  # the member did grow tenfold...
+    assert large < small * 2, (small, large)  # ...the memory it took to write it did not
