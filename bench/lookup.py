@@ -195,7 +195,7 @@ def import_all(total: int, env: dict[str, str], workdir: Path) -> list[dict[str,
         results.append(result)
         log(f"  {name:16} {fmt:8} {imported:>10,} rows {size / 1e6:8.1f} MB  "
             f"{seconds:7.1f} s  {imported / seconds:>9,.0f} rows/s  peak RSS {rss} MB  "
-            f"(COPY {load_s:.1f} s, indexes {index_s:.1f} s)  importer CPU {cpu:.1f} s, "
+            f"(rows written in {load_s:.1f} s, indexes {index_s:.1f} s)  importer CPU {cpu:.1f} s, "
             f"PostgreSQL CPU {server_cpu:.1f} s  (load {load()})")  # fmt: skip
     return results
 
