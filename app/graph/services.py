@@ -226,16 +226,24 @@ def relation_update(*, relation: Relation, actor: Any, reason: str = "", **field
         for name in changed:
             setattr(locked, name, merged[name])
         locked.save(update_fields=changed)
-        after = relation_facts(locked)
-        audit.record(
-            actor=actor,
-            action="relation.change",
-            target=locked,
-            before={k: v for k, v in before.items() if k == "claim" or v != after[k]},
-            after={k: v for k, v in after.items() if k == "claim" or v != before[k]},
-            reason=why,
-        )
+        record_change(actor=actor, relation=locked, before=before, reason=why)
     return locked
+
+
+def record_change(*, actor: Any, relation: Relation, before: dict[str, Any], reason: str) -> None:
+    """The ``relation.change`` audit entry: the claim, and the fields that changed before
+    and after (``before`` is `relation_facts` of the relation as it was)."""
+    after = relation_facts(relation)
+    if after == before:
+        return
+    audit.record(
+        actor=actor,
+        action="relation.change",
+        target=relation,
+        before={k: v for k, v in before.items() if k == "claim" or v != after[k]},
+        after={k: v for k, v in after.items() if k == "claim" or v != before[k]},
+        reason=reason,
+    )
 
 
 def relation_remove(*, relation: Relation, actor: Any, reason: str = "") -> None:

@@ -415,3 +415,19 @@ def test_the_claim_history_shows_its_relations_changes(world: World, carol: Any,
     assert "Relation removed" in html and "A forged spreadsheet." in html
     french = client.get("/fr" + url).content.decode()
     assert "Relation modifiée" in french and "Modifications de ses relations" in french
+
+
+def test_the_django_admin_audits_its_relation_changes(world: World, admin_client: Client) -> None:
+    relation = world.alleged
+    url = f"/admin/graph/relation/{relation.pk}/change/"
+    assert admin_client.get(url).status_code == 200
+    fields = {"claim": relation.claim_id, "kind": "use", "upstream": world.books3.pk,
+              "downstream": world.llama.pk, "dataset_version": "", "stage": "evaluation",
+              "attribution": "alleged", "note": "", "position": 0}  # fmt: skip
+    assert admin_client.post(url, fields).status_code == 302
+    entry = _entries("relation.change", relation.pk).get()
+    assert entry.before["stage"] == "unknown" and entry.after["stage"] == "evaluation"
+    assert entry.reason == "changed in the Django admin"
+    delete = f"/admin/graph/relation/{relation.pk}/delete/"
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 302
+    assert _entries("relation.remove", relation.pk).get().before["downstream"] == "llama"
