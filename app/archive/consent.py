@@ -23,6 +23,7 @@ module reads. Each reader records what it found and where, never more:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from html.parser import HTMLParser
@@ -65,13 +66,27 @@ _BODY = re.compile(r"<body[\s>/]", re.IGNORECASE)
 # --- robots.txt ---------------------------------------------------------------
 
 
-def _named_agents(text: str) -> set[str]:
+def _named_agents(text: str) -> frozenset[str]:
     names = set()
     for line in text.splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == "user-agent":
             names.add(value.split("#")[0].strip().lower())
-    return names
+    return frozenset(names)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str) -> tuple[Protego, frozenset[str], tuple[str, ...]]:
+    """A robots-like file read once per text: the parser, the agents its groups name, and
+    its ``Content-Usage`` lines. A site's file is the same for all its captures of a day,
+    so each process parses it once, not once per capture (the verdicts are still asked
+    for each capture's own address)."""
+    content_usage = tuple(
+        line.split(":", 1)[1].strip()
+        for line in text.splitlines()
+        if line.lower().startswith("content-usage:")
+    )[:50]
+    return Protego.parse(text), _named_agents(text), content_usage
 
 
 def read_robots(text: str | None, url: str, status: str) -> dict[str, Any]:
@@ -79,18 +94,13 @@ def read_robots(text: str | None, url: str, status: str) -> dict[str, Any]:
     agents: dict[str, dict[str, Any]] = {}
     content_usage: list[str] = []
     if status == "found" and text is not None:
-        parser = Protego.parse(text)
-        named = _named_agents(text)
+        parser, named, usage = _parsed(text)
         for agent in AI_AGENTS:
             agents[agent] = {
                 "allowed": bool(parser.can_fetch(url, agent)),
                 "explicit": agent.lower() in named,
             }
-        content_usage = [
-            line.split(":", 1)[1].strip()
-            for line in text.splitlines()
-            if line.lower().startswith("content-usage:")
-        ][:50]
+        content_usage = list(usage)
     elif status == "missing":
         agents = {agent: {"allowed": True, "explicit": False} for agent in AI_AGENTS}
     else:
@@ -104,7 +114,7 @@ def read_robots(text: str | None, url: str, status: str) -> dict[str, Any]:
 def read_ai_txt(text: str | None, url: str, status: str) -> dict[str, Any]:
     if status != "found" or text is None:
         return {"allowed": True if status == "missing" else None}
-    return {"allowed": bool(Protego.parse(text).can_fetch(url, "*"))}
+    return {"allowed": bool(_parsed(text)[0].can_fetch(url, "*"))}
 
 
 # --- TDMRep -------------------------------------------------------------------

@@ -129,6 +129,40 @@ def insert_artifact(
         return Artifact.objects.get(capture=capture, name=stored.name)
 
 
+def insert_artifacts(
+    *, capture: Capture, files: list[tuple[StoredFile, dict[str, Any]]]
+) -> list[Artifact]:
+    """The rows of several written files in one INSERT, in order. Fast: no I/O but SQL.
+
+    Each item is a ``StoredFile`` and the keyword arguments of ``insert_artifact``
+    (``kind``, ``media_type``, ``derived_from``, ``how``, ``partial``, ``metadata``).
+    Idempotent on (capture, name) like ``insert_artifact``: if the capture already
+    has one of the names, each file goes through ``insert_artifact`` instead (that
+    row is kept).
+    """
+    rows = [
+        Artifact(
+            capture=capture,
+            name=stored.name,
+            kind=row["kind"],
+            storage_key=stored.storage_key,
+            size=stored.size,
+            sha256=stored.sha256,
+            media_type=row.get("media_type") or guess_media_type(stored.name),
+            derived_from=row.get("derived_from"),
+            how=row.get("how", ""),
+            partial=row.get("partial", False),
+            metadata=row.get("metadata") or {},
+        )
+        for stored, row in files
+    ]
+    try:
+        with transaction.atomic():
+            return Artifact.objects.bulk_create(rows)
+    except IntegrityError:  # a name already stored: one at a time, keeping those rows
+        return [insert_artifact(capture=capture, stored=stored, **row) for stored, row in files]
+
+
 def store_artifact(
     *,
     capture: Capture,

@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from app.archive import consent
-from app.archive.models import ArtifactKind, CaptureStatus, ConsentRecord, HostFile
+from app.archive.models import ArtifactKind, Capture, CaptureStatus, ConsentRecord, HostFile
+from app.archive.pipeline import run_capture_by_id
 from app.archive.steps.consent import host_file, origin_of
-from app.archive.storage import open_artifact
+from app.archive.storage import insert_artifacts, open_artifact, put_file
 from tests.lib.servers import redirect, respond
 
 ROBOTS = """# AI crawlers are not welcome
@@ -171,6 +172,47 @@ def test_a_robots_txt_redirecting_to_a_private_address_is_refused(site: Any, arc
     step = capture.steps.get(name="signals")
     assert (step.status, step.error_class) == ("failed", "blocked_address")
     assert HostFile.objects.get(name="robots.txt").status == "unreachable"
+
+
+def test_a_capture_run_again_keeps_one_consent_record_with_the_new_reading(
+    signalling: Any, archive: Any
+) -> None:
+    """A run that died after the signals step: the next attempt clears its files and steps
+    but not its consent record, which the new reading replaces (one row per capture)."""
+    capture, _ = archive(signalling.url_for("/signals.html"))
+    first = ConsentRecord.objects.get(capture=capture)
+    signalling.routes["/robots.txt"] = respond("User-agent: *\nAllow: /\n")
+    HostFile.objects.all().delete()  # the next day: the site's files are fetched again
+    Capture.objects.filter(pk=capture.pk).update(status=CaptureStatus.QUEUED)
+
+    run_capture_by_id(capture.pk)
+
+    capture.refresh_from_db()
+    assert (capture.status, capture.attempts) == (CaptureStatus.SUCCEEDED, 2)
+    again = ConsentRecord.objects.get(capture=capture)
+    assert again.pk == first.pk and again.observed_at > first.observed_at
+    assert again.disallowed_agents == [] and again.robots_status == "found"
+    with open_artifact(files_of(capture)["signals.json"]) as handle:
+        assert json.load(handle) == again.record
+    assert capture.artifacts.filter(name="signals.json").count() == 1
+
+
+def test_rows_inserted_together_keep_a_row_the_capture_already_has(
+    signalling: Any, archive: Any
+) -> None:
+    capture, _ = archive(signalling.url_for("/signals.html"))
+    kept = files_of(capture)["signals.json"]
+    other = put_file(name="other.json", data=b"{}")
+    again = put_file(name="signals.json", data=b"{}")
+
+    made = insert_artifacts(
+        capture=capture,
+        files=[(other, {"kind": ArtifactKind.SIGNAL}), (again, {"kind": ArtifactKind.SIGNAL})],
+    )
+
+    assert [a.name for a in made] == ["other.json", "signals.json"]
+    assert made[1].pk == kept.pk and made[1].sha256 == kept.sha256 != again.sha256
+    assert made[0].pk and made[0].media_type == "application/json"
 
 
 # --- parsing, without a network ---------------------------------------------

@@ -10,13 +10,15 @@ Stores, each hashed into the manifest:
 - ``signals-headers.json``: the signal headers and meta tags as received,
 - ``signals.json``: the parsed record (``app.archive.consent.build_record``),
 
-and a ``ConsentRecord`` row for pages and timelines. A missing file is a
+and a ``ConsentRecord`` row for pages and timelines: all the rows in one short
+transaction (``insert_artifacts``, an upsert of the record). A missing file is a
 finding, not a failure; the step fails (``connection``, ``timeout``...) only
 when ``robots.txt`` could not be read at all, and never ends the capture.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from datetime import UTC, datetime, timedelta
@@ -31,7 +33,7 @@ from app.archive import consent
 from app.archive.models import ArtifactKind, ConsentRecord, HostFile
 from app.archive.serializers import iso_utc
 from app.archive.steps.base import CaptureContext, Step, StepFailed, StepOutcome
-from app.archive.storage import StoredFile, open_artifact_key, put_file
+from app.archive.storage import StoredFile, insert_artifacts, open_artifact_key, put_file
 from app.lib.http import FetchError, fetch
 
 HOST_FILES = {
@@ -77,6 +79,32 @@ def _fetch_host_file(origin: str, name: str, now: datetime) -> tuple[dict[str, A
     return {**found, "status": "unreachable", "error_class": "server_error"}, None
 
 
+def host_files(
+    origin: str, *, now: datetime | None = None
+) -> dict[str, tuple[HostFile, bytes | None]]:
+    """Today's copies of all the origin's files (``HOST_FILES``), in that order.
+
+    One query when the day's rows are all there (every capture of a site but its
+    first of the day); a file not yet cached, or unreachable for
+    ``UNREACHABLE_RETRY``, goes through ``host_file`` (fetched, under its lock).
+    """
+    now = now or timezone.now()
+    day = now.astimezone(UTC).date()
+    cached = {
+        row.name: row
+        for row in HostFile.objects.filter(origin=origin, day=day, name__in=list(HOST_FILES))
+    }
+    found: dict[str, tuple[HostFile, bytes | None]] = {}
+    for name in HOST_FILES:
+        row = cached.get(name)
+        found[name] = (
+            (row, _read(row))
+            if row is not None and _usable(row, now)
+            else host_file(origin, name, now=now)
+        )
+    return found
+
+
 def host_file(
     origin: str, name: str, *, now: datetime | None = None
 ) -> tuple[HostFile, bytes | None]:
@@ -105,12 +133,14 @@ def _lock_for(origin: str, name: str) -> threading.Lock:
         return _locks.setdefault((origin, name), threading.Lock())
 
 
+def _usable(row: HostFile, now: datetime) -> bool:
+    return row.status != "unreachable" or row.fetched_at > now - UNREACHABLE_RETRY
+
+
 def _host_file(origin: str, name: str, now: datetime) -> tuple[HostFile, bytes | None]:
     day = now.astimezone(UTC).date()
     cached = HostFile.objects.filter(origin=origin, name=name, day=day).first()
-    if cached is not None and (
-        cached.status != "unreachable" or cached.fetched_at > now - UNREACHABLE_RETRY
-    ):
+    if cached is not None and _usable(cached, now):
         return cached, _read(cached)
     fields, body = _fetch_host_file(origin, name, now)
     if body is not None:
@@ -162,10 +192,9 @@ def run(ctx: CaptureContext) -> StepOutcome:
     assert result is not None
     now = timezone.now()
     origin = origin_of(result.url)
-    rows: dict[str, HostFile] = {}
-    bodies: dict[str, bytes | None] = {}
-    for name in HOST_FILES:
-        rows[name], bodies[name] = host_file(origin, name, now=now)
+    cached = host_files(origin, now=now)
+    rows = {name: row for name, (row, _body) in cached.items()}
+    bodies = {name: body for name, (_row, body) in cached.items()}
     headers = consent.signal_headers(result.headers)
     meta = consent.meta_signals(result.text()) if ctx.is_html else {}
     record = consent.build_record(
@@ -177,53 +206,66 @@ def run(ctx: CaptureContext) -> StepOutcome:
         bodies=bodies,
     )
     warc = ctx.artifacts.get("page.warc.gz")
-    files: list[dict[str, Any]] = []
+    # The files are hashed and written first, with no lock held (STYLE.md habit 5).
+    files: list[tuple[StoredFile, dict[str, Any]]] = []
     for name, row in rows.items():
         if row.status == "found" and row.storage_key:
             files.append(
-                {
-                    "stored": StoredFile(name, row.storage_key, row.sha256, row.size),
-                    "kind": ArtifactKind.SIGNAL,
-                    "media_type": row.media_type or "text/plain",
-                    "how": f"GET {row.url} at {iso_utc(row.fetched_at)} "
-                    "(fetched once per site per day, shared by that day's captures)",
-                    "metadata": {"url": row.url, "fetched_at": iso_utc(row.fetched_at)},
-                }
+                (
+                    StoredFile(name, row.storage_key, row.sha256, row.size),
+                    {
+                        "kind": ArtifactKind.SIGNAL,
+                        "media_type": row.media_type or "text/plain",
+                        "how": f"GET {row.url} at {iso_utc(row.fetched_at)} "
+                        "(fetched once per site per day, shared by that day's captures)",
+                        "metadata": {"url": row.url, "fetched_at": iso_utc(row.fetched_at)},
+                    },
+                )
             )
+    raw = {"url": result.url, "headers": headers, "meta": meta}
     files.append(
-        {
-            "name": HEADERS_NAME,
-            "data": _canonical({"url": result.url, "headers": headers, "meta": meta}),
-            "kind": ArtifactKind.SIGNAL,
-            "media_type": "application/json",
-            "derived_from": warc,
-            "how": "signal headers of the final response and meta tags of the page",
-        }
-    )
-    files.append(
-        {
-            "name": RECORD_NAME,
-            "data": _canonical(record),
-            "kind": ArtifactKind.SIGNAL,
-            "media_type": "application/json",
-            "how": f"{consent.SIGNALS_FORMAT}: protego, TDMRep, ai.txt, Content-Usage",
-        }
-    )
-    ctx.store_many(*files)
-    summary = record["summary"]
-    with ctx.locked():
-        ConsentRecord.objects.update_or_create(
-            capture=ctx.capture,
-            defaults={
-                "host": origin[:300],
-                "observed_at": now,
-                "robots_status": summary["robots_txt"],
-                "disallowed_agents": summary["disallowed_agents"],
-                "tdm_reserved": summary["tdm_reserved"],
-                "tdm_policy": summary["tdm_policy"][:2000],
-                "content_usage": summary["content_usage"],
-                "record": record,
+        (
+            put_file(name=HEADERS_NAME, data=_canonical(raw)),
+            {
+                "kind": ArtifactKind.SIGNAL,
+                "media_type": "application/json",
+                "derived_from": warc,
+                "how": "signal headers of the final response and meta tags of the page",
             },
+        )
+    )
+    files.append(
+        (
+            put_file(name=RECORD_NAME, data=_canonical(record)),
+            {
+                "kind": ArtifactKind.SIGNAL,
+                "media_type": "application/json",
+                "how": f"{consent.SIGNALS_FORMAT}: protego, TDMRep, ai.txt, Content-Usage",
+            },
+        )
+    )
+    summary = record["summary"]
+    consent_row = ConsentRecord(
+        capture=ctx.capture,
+        host=origin[:300],
+        observed_at=now,
+        robots_status=summary["robots_txt"],
+        disallowed_agents=summary["disallowed_agents"],
+        tdm_reserved=summary["tdm_reserved"],
+        tdm_policy=summary["tdm_policy"][:2000],
+        content_usage=summary["content_usage"],
+        record=record,
+    )
+    # The rows in one short transaction: the artifacts in one INSERT, the record
+    # in one INSERT ... ON CONFLICT (an earlier attempt of the capture may have left one).
+    with ctx.locked():
+        for artifact in insert_artifacts(capture=ctx.capture, files=files):
+            ctx.artifacts[artifact.name] = artifact
+        ConsentRecord.objects.bulk_create(
+            [consent_row],
+            update_conflicts=True,
+            unique_fields=["capture"],
+            update_fields=RECORD_FIELDS,
         )
     details = {
         "robots_txt": summary["robots_txt"],
@@ -242,6 +284,19 @@ def run(ctx: CaptureContext) -> StepOutcome:
     return StepOutcome(details=details, tool_version=_protego_version())
 
 
+RECORD_FIELDS = [
+    "host",
+    "observed_at",
+    "robots_status",
+    "disallowed_agents",
+    "tdm_reserved",
+    "tdm_policy",
+    "content_usage",
+    "record",
+]
+
+
+@functools.cache
 def _protego_version() -> str:
     from importlib.metadata import version
 
