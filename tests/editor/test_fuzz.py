@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.catalog.services import claim_create
-from tests.factories import EvidenceFactory, SourceFactory
+from app.graph.services import relation_add
+from tests.factories import EntityFactory, EvidenceFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +41,14 @@ FIELDS = [
     "password1", "password2", "display_name", "bio", "q_models_named", "q_content_named",
     "new_models_named-name", "new_models_named-kind", "new_models_named-developer",
     "new_content_named-name", "new_content_named-kind", "ctx", "next",
+    "upstream", "downstream", "q_upstream", "q_downstream", "dataset_version", "stage",
+    "attribution", "reason", "evidence-url", "evidence-kind", "evidence-stance",
 ]  # fmt: skip
 ACTIONS = st.one_of(
     TEXT,
     st.sampled_from(["save", "submit", "preview", "search:models_named", "create:content_named",
-                     "create:models_named", "pick:models_named:1", "pick:x:y", "create:zzz"]),
+                     "create:models_named", "pick:models_named:1", "pick:x:y", "create:zzz",
+                     "search:upstream", "pick:downstream:1", "versions"]),
 )  # fmt: skip
 FORM = st.dictionaries(
     st.one_of(st.sampled_from(FIELDS), st.text(max_size=10)),
@@ -63,7 +67,11 @@ def world(alice: Any, bob: Any) -> dict[str, Any]:
     claim = claim_create(actor=alice, statement="Sora was trained on Minecraft footage.")
     item = EvidenceFactory(claim=claim, added_by=alice)
     record = claim.history.first()
-    return {"claim": claim, "item": item, "source": item.source, "record": record}
+    relation = relation_add(claim=claim, kind="membership", actor=alice,
+                            upstream=EntityFactory(kind="work", name="Minecraft footage"),
+                            downstream=EntityFactory(kind="dataset", name="GameClips"))  # fmt: skip
+    return {"claim": claim, "item": item, "source": item.source, "record": record,
+            "relation": relation}  # fmt: skip
 
 
 @FUZZ
@@ -89,10 +97,15 @@ def test_workspace_forms_never_fail_with_a_server_error(
         reverse("editor:claim_submit", args=[claim.slug]),
         reverse("accounts:profile"),
         reverse("accounts:tokens"),
+        reverse("graph:relation_new"),
+        reverse("graph:claim_relation", args=[claim.slug]),
+        reverse("graph:relation_edit", args=[world["relation"].pk]),
     ]
     for url in urls:
         _post(client, url, data, **extra)
-    for name in ("models_named", "content_named", "nope"):
+    versions = {"downstream": data.get("downstream", ""), "dataset_version": data.get("note", "")}
+    assert client.get(reverse("graph:relation_versions"), versions).status_code < 500
+    for name in ("models_named", "content_named", "upstream", "nope"):
         query = {"field": name, f"q_{name}": data.get("summary", "")}
         assert client.get(reverse("editor:entity_search"), query).status_code < 500
 
@@ -106,6 +119,7 @@ def test_moderator_and_upload_forms_never_fail_with_a_server_error(
     claim = world["claim"]
     _post(client, reverse("editor:claim_verdict", args=[claim.slug]), data)
     _post(client, reverse("editor:claim_publish", args=[claim.slug]), data)
+    _post(client, reverse("graph:relation_remove", args=[world["relation"].pk]), data)
     # Django refuses to build an upload named "", "/", "." or ".." (before any request).
     base = os.path.basename(name)
     upload = SimpleUploadedFile(base if base not in {"", ".", ".."} else "x", payload)
