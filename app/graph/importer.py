@@ -34,7 +34,7 @@ from app.archive.models import ArtifactKind
 from app.archive.storage import open_artifact, store_artifact
 from app.graph import members
 from app.graph.models import DatasetVersion, FileFormat, ImportStatus, MemberKind
-from app.lib.keys import isbn13, site_of, url_key, youtube_channel, youtube_video_id
+from app.lib.keys import isbn13, site_of_key, url_key, youtube_channel, youtube_video_id
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ def normalize_raw(raw: Raw, default_kind: str, line: int) -> tuple[Any, ...]:
         key = url_key(url_raw) or "" if url_raw else ""
         if not key:
             raise Rejected(f"not a web address: {url_raw[:80]!r}" if url_raw else "no address")
-        host = site_of(key) or ""
+        host = site_of_key(key) or ""
     elif kind == MemberKind.BOOK:
         if isbn_raw:
             key = isbn13(isbn_raw) or ""
@@ -321,7 +321,8 @@ def read_parquet(handle: IO[bytes]) -> Iterator[Record]:
     except Exception as exc:  # pyarrow raises its own ArrowInvalid and OSError kinds
         raise ValueError(f"not a Parquet file: {exc}") from exc
     number = 0
-    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH):
+    # One thread decoding: pyarrow's parallel column reads hold several row groups at once.
+    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, use_threads=False):
         names = [n.lower() for n in batch.schema.names]
         columns = []
         for i in range(batch.num_columns):

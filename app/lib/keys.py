@@ -183,5 +183,14 @@ def site_of(raw: str) -> str | None:
     key = url_key(raw)
     if key is None:
         return None
-    host = urlsplit(key).hostname or ""
+    return site_of_key(key)
+
+
+def site_of_key(key: str) -> str | None:
+    """`site_of` an address already normalized by `url_key` (the importer's inner loop)."""
+    netloc = key.split("/", 3)[2] if key.count("/") >= 2 else ""
+    if not netloc or any(ch in netloc for ch in ":@[?#"):
+        host = urlsplit(key).hostname or ""
+    else:
+        host = netloc
     return host.removeprefix("www.") or None

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.lib.keys import isbn10_of, isbn13, site_of, url_key, youtube_channel, youtube_video_id
+from app.lib.keys import (
+    isbn10_of,
+    isbn13,
+    site_of,
+    site_of_key,
+    url_key,
+    youtube_channel,
+    youtube_video_id,
+)
 
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 video_ids = st.text(alphabet=ID_ALPHABET, min_size=11, max_size=11)
@@ -153,6 +161,17 @@ def test_url_keys_are_idempotent(scheme: str, host: str, segments: list[str], ta
     assert "utm_source" not in key
     site = site_of(address)
     assert site == host and site_of(site) == site
+    assert site_of_key(key) == site
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["https://www.example.org:8080/a", "http://[::1]/x", "example.org",
+     "https://WWW.Example.org/?a=1", "https://xn--bcher-kva.example/b"],
+)  # fmt: skip
+def test_the_site_of_a_key_is_the_site_of_its_address(address: str) -> None:
+    key = url_key(address)
+    assert key is not None and site_of_key(key) == site_of(address)
 
 
 def test_bare_hosts_and_www_share_a_site() -> None:
