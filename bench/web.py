@@ -3,6 +3,7 @@
     make bench-web                      # build the data set once, then measure
     python bench/web.py --rebuild       # rebuild the data set from scratch
     python bench/web.py --duration 5    # shorter runs
+    python bench/web.py --render-on-commit --rounds 3   # only the writer + readers run
 
 What it does, and prints:
 
@@ -24,6 +25,14 @@ What it does, and prints:
    request's scheduled time, so a slow server cannot hide its queue; requests
    still unsent when the run ends are counted with the errors), and prints
    req/s and p50/p95/p99 per endpoint beside /healthz, a trivial Django view.
+6. Render on commit (also alone: ``--render-on-commit [--rounds 3] [--stale 5]``):
+   the cached site with its ``render`` worker; readers at 200 req/s (the same
+   open-loop generator) on 20 claim pages, alone (A), then while a writer edits
+   one of those claims a second through ``catalog.services.claim_update`` (B),
+   alternately. Prints each phase's latencies, the ratio of B's p95 to A's, and
+   how old what readers saw was: responses missing a commit made before they
+   were sent, the oldest such, how many were older than 5 s, and per commit the
+   time until the first reader's response showed it.
 
 Numbers are what this 2-core machine gives while sharing it with the load
 generator (and anything else running); no pass/fail.
@@ -32,10 +41,12 @@ generator (and anything else running); no pass/fail.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -377,10 +388,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def server(*, cached: bool, static_root: Path) -> Iterator[int]:
-    port = free_port()
-    env = {
+def server_env(*, cached: bool, static_root: Path, stale: int = 5) -> dict[str, str]:
+    """The production-like settings of the served site (and of its writer and worker)."""
+    return {
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + "x" * 60,
@@ -389,12 +399,19 @@ def server(*, cached: bool, static_root: Path) -> Iterator[int]:
         "DATABASE_URL": DB_URL,
         "REDIS_URL": REDIS_URL,
         "CACHE_PAGE_SECONDS": "300" if cached else "0",
+        "CACHE_STALE_SECONDS": str(stale),
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_HSTS_SECONDS": "0",
         "STATIC_ROOT": str(static_root),
         "LOG_LEVEL": "WARNING",
         "RATELIMIT_ENABLE": "0",
     }
+
+
+@contextmanager
+def server(*, cached: bool, static_root: Path, stale: int = 5) -> Iterator[int]:
+    port = free_port()
+    env = server_env(cached=cached, static_root=static_root, stale=stale)
     cmd = [str(Path(PYTHON).parent / "gunicorn"), "app.wsgi", "-b", f"127.0.0.1:{port}",
            *GUNICORN.split(), "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
@@ -479,58 +496,7 @@ def measured_wrk(port: int, path: str, duration: int) -> dict[str, float]:
 
 def run_fixed_rate(port: int, path: str, rate: float, duration: int) -> dict[str, float]:
     """Open loop: request k is due at start + k/rate; latency counts from the due time."""
-    threads = max(4, min(64, int(rate / 10)))
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    start = time.perf_counter() + 0.2
-    end = start + duration
-
-    skipped = [0]
-
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        k = index
-        while True:
-            due = start + k / rate
-            if due >= end:
-                break
-            if time.perf_counter() > end:  # far behind: stop, count what was never sent
-                with lock:
-                    skipped[0] += len(range(k, int((end - start) * rate), threads))
-                break
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            try:
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                ok = False
-            elapsed = time.perf_counter() - due
-            with lock:
-                latencies.append(elapsed)
-                errors[0] += not ok
-            k += threads
-
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    took = max(time.perf_counter() - start, duration)
-    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {
-        "rps": len(latencies) / took,
-        "p50": cuts[49] * 1000,
-        "p95": cuts[94] * 1000,
-        "p99": cuts[98] * 1000,
-        "errors": errors[0] + skipped[0],
-    }
+    return run_readers(port, [path], rate, duration, marks=False)[0]
 
 
 ENDPOINTS = [
@@ -651,6 +617,227 @@ def measure(duration: int, cpu_only: bool = False) -> None:
         shutil.rmtree(static_root, ignore_errors=True)
 
 
+# --- Render on commit: a writer at 1 edit/s, readers at 200 req/s ------------------------
+
+RC_CLAIMS = [f"claim-{i}" for i in range(101, 121)]  # 50 evidence items each
+RC_MARK = re.compile(rb"Revision (\d+) of this summary")
+
+WRITER_SCRIPT = """
+import json, sys, time
+import django
+django.setup()
+from django.contrib.auth.models import Group
+from app.accounts.models import User
+from app.catalog.models import Claim
+from app.catalog.services import claim_update
+slugs = sys.argv[1:]
+writer, _ = User.objects.get_or_create(username="bench-writer", defaults={"email": "w@bench.invalid"})
+writer.groups.add(Group.objects.get(name="editor"))
+base = {c.slug: c.summary.split(" Revision ")[0] for c in Claim.objects.filter(slug__in=slugs)}
+rev = 0
+def edit(slug):
+    global rev
+    claim = Claim.objects.get(slug=slug)
+    claim_update(claim=claim, actor=writer, summary=f"{base[slug]} Revision {rev} of this summary.")
+    print(json.dumps({"slug": slug, "rev": rev, "t": time.time()}), flush=True)
+for slug in slugs:  # every page starts at a known revision
+    edit(slug)
+print("READY", flush=True)
+k = 0
+for line in sys.stdin:
+    seconds = float(line)
+    start = time.monotonic()
+    n = 0
+    while n < seconds:  # one edit a second, on the schedule (open loop)
+        pause = start + n - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        rev += 1
+        edit(slugs[k % len(slugs)])
+        k += 1
+        n += 1
+    print("IDLE", flush=True)
+"""
+
+
+@contextmanager
+def render_worker(env: dict[str, str]) -> Iterator[None]:
+    """The Celery worker of the ``render`` queue, as ``docker compose`` runs it."""
+    cmd = [PYTHON, "-m", "celery", "-A", "app", "worker", "-Q", "render", "-c", "2",
+           "-n", f"bench-render-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+           "--loglevel=WARNING"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        time.sleep(6)  # the worker connects and starts its pool
+        yield
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def run_readers(
+    port: int, paths: list[str], rate: float, duration: float, marks: bool = True
+) -> tuple[dict[str, float], list[tuple[int, int, float]]]:
+    """The open-loop generator over several pages, in turn: request k is due at
+    start + k/rate, latency counts from the due time, requests still unsent when the
+    run ends count as errors. With ``marks``, also per response (page index, revision
+    shown, wall-clock time the request was sent)."""
+    threads = max(4, min(64, int(rate / 10)))
+    latencies: list[float] = []
+    seen: list[tuple[int, int, float]] = []
+    errors, skipped = [0], [0]
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.2
+    wall = time.time() - time.perf_counter()  # perf_counter -> wall clock
+    end = start + duration
+
+    def worker(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        k = index
+        while True:
+            due = start + k / rate
+            if due >= end:
+                break
+            if time.perf_counter() > end:
+                with lock:
+                    skipped[0] += len(range(k, int((end - start) * rate), threads))
+                break
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            page = k % len(paths)
+            sent = time.perf_counter()
+            body = b""
+            try:
+                conn.request("GET", paths[page])
+                response = conn.getresponse()
+                body = response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                ok = False
+            elapsed = time.perf_counter() - due
+            mark = RC_MARK.search(body) if marks else None
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += not ok
+                if mark:
+                    seen.append((page, int(mark.group(1)), wall + sent))
+            k += threads
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    took = max(time.perf_counter() - start, duration)
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    stats = {"rps": len(latencies) / took, "p50": cuts[49] * 1000, "p95": cuts[94] * 1000,
+             "p99": cuts[98] * 1000, "errors": errors[0] + skipped[0]}  # fmt: skip
+    return stats, seen
+
+
+def staleness(
+    commits: list[dict[str, Any]], seen: list[tuple[int, int, float]], paths: list[str]
+) -> dict[str, float]:
+    """How old what readers saw was, against the writer's commits.
+
+    A response is stale when a commit of its page made before the request was sent is
+    not in it; its staleness is the time since the first such commit. A commit's
+    visibility delay is the time from the commit to the first request sent after it
+    whose response shows it."""
+    by_page: dict[int, list[tuple[int, float]]] = {}
+    index = {path: i for i, path in enumerate(paths)}
+    for c in commits:
+        by_page.setdefault(index[c["path"]], []).append((c["rev"], c["t"]))
+    stale, beyond, worst = 0, 0, 0.0
+    for page, rev, sent in seen:
+        newer = [t for r, t in by_page.get(page, []) if r > rev and t <= sent]
+        if newer:
+            stale += 1
+            age = sent - min(newer)
+            worst = max(worst, age)
+            beyond += age > 5
+    delays = []
+    for page, edits in by_page.items():
+        for rev, t in edits:
+            shown = [sent for p, r, sent in seen if p == page and r >= rev and sent >= t]
+            if shown:
+                delays.append(min(shown) - t)
+    cuts = statistics.quantiles(delays, n=100) if len(delays) > 1 else [max(delays or [0])] * 99
+    return {"responses": len(seen), "stale": stale, "beyond_5s": beyond, "worst_age": worst,
+            "edits": len(delays), "delay_p50": cuts[49], "delay_p95": cuts[94],
+            "delay_max": max(delays or [0.0])}  # fmt: skip
+
+
+def render_on_commit(
+    duration: int, rounds: int, static_root: Path, stale: int = 5, rate: float = 200
+) -> None:
+    """Readers at 200 req/s on 20 claim pages, alone (A) then with a writer editing one
+    of those claims a second through `claim_update` (B), alternately; the render worker
+    re-renders what each edit touches (CACHE_STALE_SECONDS=``stale``)."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = server_env(cached=True, static_root=static_root, stale=stale)
+    paths = [f"/claims/{slug}/" for slug in RC_CLAIMS]
+    rows: list[tuple[str, dict[str, float]]] = []
+    ratios, stales = [], []
+    with server(cached=True, static_root=static_root, stale=stale) as port:
+        for path in paths:  # the site's address is learnt on the first stored page
+            get(port, path)
+        worker = render_worker(env) if stale else contextlib.nullcontext()
+        with worker:
+            writer = subprocess.Popen(
+                [PYTHON, "-c", WRITER_SCRIPT, *RC_CLAIMS], cwd=ROOT, text=True,
+                env={**env, "DJANGO_SETTINGS_MODULE": "app.settings", "PYTHONPATH": str(ROOT)},
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            )  # fmt: skip
+            assert writer.stdin and writer.stdout
+            commits: list[dict[str, Any]] = []
+
+            def read_until(word: str) -> None:
+                for line in writer.stdout:  # type: ignore[union-attr]
+                    if line.strip() == word:
+                        return
+                    commit = json.loads(line)
+                    commits.append({**commit, "path": f"/claims/{commit['slug']}/"})
+                raise RuntimeError("the writer stopped")
+
+            try:
+                read_until("READY")
+                time.sleep(8)  # the first renders land
+                for path in paths:
+                    get(port, path)
+                for n in range(1, rounds + 1):
+                    alone, _seen = run_readers(port, paths, rate, duration)
+                    first = len(commits)
+                    writer.stdin.write(f"{duration}\n")
+                    writer.stdin.flush()
+                    edited, seen = run_readers(port, paths, rate, duration)
+                    read_until("IDLE")
+                    ages = staleness(commits[first:], seen, paths)
+                    rows += [(f"round {n} A: readers alone", alone),
+                             (f"round {n} B: readers + writer 1/s", edited)]  # fmt: skip
+                    ratios.append(edited["p95"] / max(alone["p95"], 1e-9))
+                    stales.append(ages)
+                    time.sleep(5)  # the last renders land before readers are alone
+            finally:
+                writer.stdin.close()
+                writer.wait(timeout=30)
+    mode = f"CACHE_STALE_SECONDS={stale}" + (", render worker -c 2" if stale else ", no worker")
+    table(f"render on commit ({mode}), {rate:g} req/s on {len(paths)} claim pages, {duration} s:",
+          rows)  # fmt: skip
+    print("  p95 with the writer / p95 alone: " + ", ".join(f"{r:.2f}" for r in ratios))
+    print(f"  {'round':>5} {'responses':>9} {'stale':>6} {'>5 s':>5} {'oldest s':>8}"
+          f" {'edits':>5} {'shown after p50/p95/max s':>26}")  # fmt: skip
+    for n, a in enumerate(stales, 1):
+        print(f"  {n:5d} {a['responses']:9d} {a['stale']:6d} {a['beyond_5s']:5d}"
+              f" {a['worst_age']:8.2f} {a['edits']:5d}"
+              f" {a['delay_p50']:10.2f} {a['delay_p95']:7.2f} {a['delay_max']:7.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -659,6 +846,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--cpu-only", action="store_true", help="only the CPU-per-request table")
+    parser.add_argument("--render-on-commit", action="store_true",
+                        help="only the writer (1 edit/s) + readers (200 req/s) run")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3, help="A/B rounds of that run")
+    parser.add_argument("--stale", type=int, default=5, help="CACHE_STALE_SECONDS of that run")
+    parser.add_argument("--rate", type=float, default=200, help="readers' req/s in that run")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk).")
@@ -670,9 +862,22 @@ def main() -> None:
         build()
     else:
         log(f"reusing the data set: {have}")
+    if args.render_on_commit:
+        static_root = collect_static()
+        try:
+            render_on_commit(args.duration, args.rounds, static_root, args.stale, args.rate)
+        finally:
+            shutil.rmtree(static_root, ignore_errors=True)
+        return
     explain()
     if not args.build_only:
         measure(args.duration, cpu_only=args.cpu_only)
+        if not args.cpu_only:
+            static_root = collect_static()
+            try:
+                render_on_commit(args.duration, args.rounds, static_root, args.stale, args.rate)
+            finally:
+                shutil.rmtree(static_root, ignore_errors=True)
 
 
 if __name__ == "__main__":
