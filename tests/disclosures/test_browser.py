@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.disclosures.demo import seed_disclosures_demo
 from app.disclosures.models import Disclosure, DisclosureKind
 from app.disclosures.services import disclosure_create
-from tests.browser import chromium, screenshot
+from tests.browser import check_page, chromium, screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -138,4 +138,24 @@ def test_a_reader_reads_the_developer_gap_page_in_english_and_french(
     assert_accessible(page)
     page.goto(f"{live_server.url}/cases/demo-streamer-collective-v-openai/")
     assert_accessible(page)
+    page.close()
+
+
+def test_a_disclosure_page_fits_a_phone_in_english_and_french(
+    browser: Browser, live_server: Any
+) -> None:
+    """The section facts (long French labels such as "Noms et versions du modèle (un par
+    ligne)") once took the whole width at 390 px and set the values one letter a line."""
+    call_command("seed_demo")
+    seed_disclosures_demo()
+    disclosure = Disclosure.objects.get(title__startswith="Public summary")
+    page = browser.new_page()
+    for prefix in ("", "/fr"):
+        check_page(
+            page,
+            f"{live_server.url}{prefix}/disclosures/{disclosure.pk}/",
+            f"disclosure{prefix.replace('/', '-')}",
+        )
+        value = page.locator("dl.facts dd", has_text="Sora (demo version)").first
+        assert value.bounding_box()["width"] > 150  # type: ignore[index]
     page.close()
