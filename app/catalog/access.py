@@ -116,6 +116,10 @@ _PUBLIC_SOURCE = PreparedQuery(
 
 def public_source(pk: int) -> Source | None:
     """The source ``pk`` if every reader may see it (``public_sources``' rule)."""
+    if not -(2**63) <= pk < 2**63:
+        # No row has it; the prepared SQL would hand the database an integer it
+        # cannot bind (OverflowError on SQLite), where the ORM answers "no row".
+        return None
     rows = _PUBLIC_SOURCE(int(pk))
     return Source.from_db("default", list(_SOURCE_FIELDS), rows[0]) if rows else None
 

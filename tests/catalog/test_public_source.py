@@ -50,3 +50,14 @@ def test_readers_get_404_until_the_citing_claim_is_published(alice: Any) -> None
     claim.state, claim.published_at = PublicationState.PUBLISHED, timezone.now()
     claim.save(update_fields=["state", "published_at"])
     assert access.access_source(access.ANONYMOUS, source.pk).pk == source.pk
+
+
+@pytest.mark.parametrize("pk", ["9223372036854775808", "99999999999999999999999"])
+def test_an_id_beyond_64_bits_is_a_404_not_a_500(client: Any, pk: str) -> None:
+    """The compiled SQL once handed SQLite an integer it cannot bind (OverflowError, 500)."""
+    source = SourceFactory()
+    EvidenceFactory(source=source, claim=ClaimFactory())
+    assert access.public_source(int(pk)) is None
+    assert client.get(f"/sources/{pk}/").status_code == 404
+    assert client.get(f"/api/v1/sources/{pk}").status_code == 404
+    assert client.get(f"/sources/{source.pk}/").status_code == 200
