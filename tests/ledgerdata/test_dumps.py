@@ -167,6 +167,17 @@ def test_before_the_first_dump_the_data_page_says_so(client):
     assert "No dump has been written yet" in client.get("/data/").content.decode()
 
 
+def test_the_dumps_section_of_the_data_page_is_in_french(client):
+    """The section's strings were missing from the French catalogue: /fr/data/ showed them in English."""
+    before = client.get("/fr/data/").content.decode()
+    assert "Exports quotidiens" in before and "Aucun export n’a encore été écrit" in before
+    assert "Daily dumps" not in before and "No dump has been written yet" not in before
+    ClaimFactory()
+    dumps.write_dump()
+    after = client.get("/fr/data/").content.decode()
+    assert "Produit le " in after and ">Lignes<" in after and "Every published record" not in after
+
+
 def test_the_newest_dump_and_the_30_before_it_are_kept():
     start = timezone.now() - timedelta(days=40)
     for day in range(33):
