@@ -1,5 +1,6 @@
 """Public pages show disclosures, the gap and cases: any change bumps their cache
-version after commit, as catalog changes do (`app.public.signals`)."""
+version after commit, as catalog changes do (`app.public.signals`); a deletion
+purges it, so no reader is served a stale copy of a deleted row."""
 
 from __future__ import annotations
 
@@ -28,11 +29,20 @@ def _bump(sender: Any, **kwargs: Any) -> None:
     transaction.on_commit(bump_version)
 
 
+def _purge(sender: Any, **kwargs: Any) -> None:
+    from app.public.cache import purge_all
+
+    connection = transaction.get_connection()
+    if any(entry[1] is purge_all for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(purge_all)
+
+
 def connect() -> None:
     for model in WATCHED:
         name = model.__name__
         post_save.connect(_bump, sender=model, dispatch_uid=f"disclosures-bump-save-{name}")
-        post_delete.connect(_bump, sender=model, dispatch_uid=f"disclosures-bump-del-{name}")
+        post_delete.connect(_purge, sender=model, dispatch_uid=f"disclosures-bump-del-{name}")
     for through in (m.Case.claims.through, m.Case.models_concerned.through):
         m2m_changed.connect(_bump, sender=through, dispatch_uid=f"disclosures-bump-m2m-{through}")
 
