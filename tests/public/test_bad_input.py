@@ -120,7 +120,8 @@ def test_every_form_post_with_a_nul_is_a_400_and_never_a_500(readers) -> None:
 def test_the_named_probes_get_a_400_with_a_message(readers, url: str) -> None:
     response = readers["superuser"].get(url)
     assert_clear_400(response, url)
-    assert "contains a NUL character (%00)" in response.content.decode()
+    message = "caractère NUL (%00)" if url.startswith("/fr/") else "NUL character (%00)"
+    assert message in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -142,3 +143,14 @@ def test_a_lone_surrogate_pasted_in_the_editor_is_never_a_500(alice, body: bytes
     assert response.status_code in {200, 400}, response.status_code
     for url in Source.objects.values_list("url", flat=True):
         url.encode("utf-8")  # whatever was stored is valid Unicode
+
+
+def test_the_400_page_is_in_french_on_french_pages(client: Client) -> None:
+    """Its title and messages were missing from the French catalogue: /fr/ readers got English."""
+    page = client.get("/fr/claims/?q=%00")
+    body = page.content.decode()
+    assert page.status_code == 400
+    assert "Requête incorrecte" in body and "caractère NUL (%00)" in body
+    assert "Bad request" not in body and "which no page accepts" not in body
+    english = client.get("/claims/?q=%00").content.decode()
+    assert "Bad request" in english and "which no page accepts" in english
