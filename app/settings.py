@@ -1,7 +1,8 @@
 """TrainedOn settings: environment variables only, loud on bad values.
 
-With nothing set this is the embedded default: SQLite, a local-memory cache,
-a Celery broker in a SQLite file (no server), files under ./var, DEBUG on.
+With nothing set this is the embedded default: SQLite, a cache in files every
+process shares, a Celery broker in a SQLite file (no server), files under ./var,
+DEBUG on.
 See `.env.example` for every variable and README.md for production.
 """
 
@@ -166,11 +167,21 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files every process of the deployment reads (web, worker, manage.py): a change made
+    # by the worker or a command clears the web process's cached pages too
+    # (app/core/filecache.py: atomic add/incr across processes).
+    CACHES = {
+        "default": {
+            "BACKEND": "app.core.filecache.SharedFileCache",
+            "LOCATION": str(Path(env_str("CACHE_DIR", str(DATA_DIR / "cache"))).resolve()),
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "trainedon"),
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        }
+    }
 CACHE_PAGE_SECONDS = env_int("CACHE_PAGE_SECONDS", 300, minimum=0)
 # After a change, readers are served the previous page for up to this many seconds while
 # a worker re-renders it (queue "render"); 0 = never stale, the first reader renders.
-# Only with Redis: a worker cannot fill another process's local-memory cache.
+# Needs a cache every process shares (Redis, or the embedded default's files).
 CACHE_STALE_SECONDS = env_int("CACHE_STALE_SECONDS", 5, minimum=0)
 
 # The embedded broker is kombu's SQLAlchemy transport on a SQLite file:

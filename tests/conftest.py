@@ -30,6 +30,9 @@ REQUIRE_SERVICES = os.environ.get("TRAINEDON_REQUIRE_SERVICES", "") in {"1", "tr
 # developer's own `make run`) never take each other's tasks or files.
 TEST_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
 MEDIA_DIR = Path(tempfile.mkdtemp(prefix="trainedon-media-"))
+# Without Redis, the cache's files (app/core/filecache.py), shared with the session's
+# workers and subprocesses as in `make run`, and removed at the end.
+CACHE_DIR = Path(tempfile.mkdtemp(prefix="trainedon-cache-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,6 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
     prefix = f"trainedon-{TEST_QUEUE}"
     os.environ["CACHE_KEY_PREFIX"] = prefix
     django_settings.CACHES["default"]["KEY_PREFIX"] = prefix
+    if "LOCATION" in django_settings.CACHES["default"] and not django_settings.REDIS_URL:
+        os.environ["CACHE_DIR"] = str(CACHE_DIR)
+        django_settings.CACHES["default"]["LOCATION"] = str(CACHE_DIR)
     _reset_cache_handler()
     django_settings.STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_DIR)
     django_settings.MEDIA_ROOT = MEDIA_DIR
@@ -68,6 +74,7 @@ def _reset_cache_handler() -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(MEDIA_DIR, ignore_errors=True)
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
     for leftover in django_settings.DATA_DIR.glob(f"test-broker-{os.getpid()}.sqlite3*"):
         leftover.unlink(missing_ok=True)
 

@@ -20,7 +20,8 @@ change times (ns) kept in the cache, bumped after commit (``app.public.signals``
 An entry is *fresh* when its version is at least its page's version and it is
 younger than ``CACHE_PAGE_SECONDS``; a fresh hit costs one cache round trip.
 
-**Stale while revalidate.** With a shared cache (Redis) and
+**Stale while revalidate.** With a cache every process shares (Redis, or the
+embedded default's files: app/core/filecache.py) and
 ``CACHE_STALE_SECONDS`` > 0 (5 by default), readers never wait for a render:
 after a change a reader is served the previous page while the latest change is
 less than ``CACHE_STALE_SECONDS`` old, and the first such reader enqueues one
@@ -30,8 +31,8 @@ re-renders the pages it touches (the claim's pages in each language, its
 entities' pages, home, the list's first page, the overview) through the real
 view with an anonymous request (`app.public.prerender`), so readers of those
 pages get a hit. Past ``CACHE_STALE_SECONDS`` (the worker is behind or down) a
-reader renders the page itself, as without a worker. With the embedded default
-(local-memory cache: the worker cannot fill the web process's cache) or
+reader renders the page itself, as without a worker. With a local-memory cache
+(each process its own: the worker could not fill the web process's cache) or
 ``CACHE_STALE_SECONDS=0`` nothing is served stale and nothing is rendered ahead:
 the first reader after a change renders.
 
@@ -116,7 +117,7 @@ def claim_scope(slug: str) -> str:
 
 
 def shared_cache() -> bool:
-    """Whether every process (web and workers) reads the same cache (Redis)."""
+    """Whether every process (web and workers) reads the same cache (Redis, files)."""
     backend = str(settings.CACHES["default"]["BACKEND"]).lower()
     return "locmem" not in backend and "dummy" not in backend
 
@@ -160,10 +161,14 @@ def bump_version() -> None:
 def bump_claims(slugs: Iterable[str]) -> None:
     """These claims changed: their own pages and every listing are out of date."""
     now = time.time_ns()
-    values = {_k(claim_scope(slug)): now for slug in slugs}
-    values[_k(COLLECTIONS_KEY)] = now
     try:
-        cache.set_many(values, None)
+        # A claim's version only has to outlive the page entries stored before it (kept
+        # at most twice CACHE_PAGE_SECONDS): without it they would expire, one per claim
+        # ever changed, and the file cache of the embedded default never culls a key
+        # without expiry.
+        keep = 2 * settings.CACHE_PAGE_SECONDS + 60
+        cache.set_many({_k(claim_scope(slug)): now for slug in slugs}, keep)
+        cache.set(_k(COLLECTIONS_KEY), now, None)
     except Exception:
         logger.warning("Could not bump the claims' page versions", exc_info=True)
 
@@ -187,10 +192,10 @@ def versioned(name: str, compute: Callable[[], T]) -> T:
     cache outage just computes.
 
     Without rendering ahead (`render_ahead`) a memo is recomputed by the first
-    request after a change: with a shared cache (Redis) it is never stale;
-    without one (the embedded default keeps the cache in each process's memory)
-    a change made by the worker is seen after at most ``CACHE_PAGE_SECONDS``
-    (60 s when pages are not cached), like a page.
+    request after a change: with a shared cache (Redis, or the embedded default's
+    files) it is never stale; with a local-memory cache (each process its own) a
+    change made by the worker is seen after at most ``CACHE_PAGE_SECONDS`` (60 s
+    when pages are not cached), like a page.
 
     When rendering ahead, readers never compute a memo that exists: they get the
     last value. Only the listings' render in a worker (``public.render_listings``)

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # the browser tests when they are collected first).
 NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"} | {
     "SITE_URL",
+    "CACHE_DIR",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 BASE_ENV = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
@@ -38,6 +39,22 @@ def test_the_embedded_default_needs_no_variables():
     result = load_settings()
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_the_embedded_default_caches_in_files_that_every_process_shares(tmp_path):
+    """Not in each process's memory: the worker's and manage.py's changes reach the web
+    process's cached pages (tests/public/test_shared_cache.py)."""
+    code = "c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    result = load_settings(code, DATA_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    backend, location = result.stdout.split()
+    assert backend == "app.core.filecache.SharedFileCache"
+    assert location == str(tmp_path.resolve() / "cache")
+    elsewhere = tmp_path / "elsewhere"
+    result = load_settings(code, DATA_DIR=str(tmp_path), CACHE_DIR=str(elsewhere))
+    assert result.stdout.split()[1] == str(elsewhere.resolve())
+    result = load_settings(code, REDIS_URL="redis://127.0.0.1:6379/9")
+    assert result.stdout.split()[0] == "django.core.cache.backends.redis.RedisCache"
 
 
 @pytest.mark.parametrize(
