@@ -121,14 +121,18 @@ def _page(
     for name in ENDS:
         text = str(data.get(name, "") if form.is_bound else form.initial.get(name, ""))
         found = entities_named(text)
+        entity = found[0] if len(found) == 1 else None
         query = str(data.get(f"q_{name}", ""))
+        # The end searched lists its results; so does an end whose box still holds text
+        # that names no one entity, so a step on the other end (searching "To") does not
+        # take away the "From" results the editor was about to pick from.
+        listed = name == searched or bool(form.is_bound and query.strip() and entity is None)
         pickers.append({
             "name": name,
             "field": form[name],
-            "entity": found[0] if len(found) == 1 else None,
+            "entity": entity,
             "q": query,
-            "results": queries.entity_search(query, kind=search_kind(name))
-            if name == searched else None,
+            "results": queries.entity_search(query, kind=search_kind(name)) if listed else None,
         })  # fmt: skip
     chosen = (
         data.get("dataset_version", "")
@@ -232,7 +236,7 @@ def relation_new(request: HttpRequest, slug: str = "") -> HttpResponse:
     return _page(
         request, "graph/relation_form.html", form, status, step, claim=claim,
         claim_form=claim_form, evidence_form=evidence_form, evidence_required=claim is None,
-        action=action,
+        evidence_checked=wants_evidence, action=action,
     )  # fmt: skip
 
 

@@ -17,3 +17,18 @@
     });
   });
 })();
+// A form that htmx sends and swaps whole (the relation editor, data-save-failed): htmx swaps
+// no 4xx/5xx answer, so when the server fails or does not answer, say so beside the buttons
+// instead of leaving the reader with nothing.
+(function () {
+  "use strict";
+  function note(evt, failed) {
+    var form = evt.detail && evt.detail.elt;
+    if (!form || !form.matches || !form.matches("form[data-save-failed]")) return;
+    var box = form.querySelector(".save-failed");
+    if (box) { box.textContent = failed ? form.getAttribute("data-save-failed") : ""; }
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) { note(e, false); });
+  document.addEventListener("htmx:responseError", function (e) { note(e, true); });
+  document.addEventListener("htmx:sendError", function (e) { note(e, true); });
+})();

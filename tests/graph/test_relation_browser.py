@@ -229,3 +229,101 @@ def test_without_javascript_search_pick_versions_edit_and_remove(
             page.click("button[data-remove]")
         assert not Relation.objects.exists()
         assert "Relation removed." in page.inner_text("body")
+
+
+# --- Issue 12 review: a phone (390 px), a save in flight, the no-JavaScript steps ---------
+
+
+def _claim_of(user: Any) -> Any:
+    return ClaimFactory(created_by=user, state=PublicationState.DRAFT, published_at=None)
+
+
+def test_at_390px_an_empty_save_shows_its_errors_then_a_relation_is_added_with_htmx(
+    browser: Any, live_server: Any, alice: Any, entities: None
+) -> None:
+    claim = _claim_of(alice)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    _login(context, live_server, alice)
+    page = context.new_page()
+    url = f"{live_server.url}/editor/claims/{claim.slug}/relations/new/"
+    check_page(page, url, "relation-claim-new", (390,))
+    held: list[Any] = []
+
+    def hold_first_save(route: Any) -> None:
+        if route.request.method == "POST" and not held:
+            held.append(route)  # answered below, once the page has been looked at
+        else:
+            route.continue_()
+
+    page.route(url, hold_first_save)
+    page.click("button[value=submit]")  # "Save and publish" on the empty form
+    page.locator("#relation-form .htmx-indicator").wait_for(state="visible")  # "Saving…"
+    # While the save is on its way nothing can be changed that its answer would wipe
+    # (the form is swapped whole), and it cannot be sent twice.
+    assert page.locator("input[name=kind][value=membership]").is_disabled()
+    assert page.locator("#q-upstream").is_disabled()
+    assert page.locator("button[value=submit]").is_disabled()
+    held[0].continue_()
+    errors = page.locator("#relation-errors")
+    errors.wait_for()
+    assert errors.evaluate("e => e === document.activeElement")  # read first, in view
+    assert errors.evaluate("e => e.getBoundingClientRect().top >= 0")
+    assert page.locator("#relation-form .htmx-indicator").is_hidden()
+    assert page.locator("button[value=submit]").is_enabled()
+    assert page.locator("input[name=kind][value=membership]").is_enabled()
+    # Kind, From and To are missing; the evidence is optional on an existing claim.
+    assert page.locator("#relation-form div:has(> #id_kind) .errorlist").count() == 1
+    assert page.locator("#picker-upstream .errorlist").count() == 1
+    assert page.locator("#picker-downstream .errorlist").count() == 1
+    assert "This field is required" not in page.inner_text("#id_evidence-url >> xpath=..")
+    assert "This field is required" not in page.inner_text("#id_evidence-summary >> xpath=..")
+    page.screenshot(path=str(VAR_SCREENSHOTS / "relation-claim-new-error-390.png"), full_page=True)
+    assert axe_violations(page) == []
+    page.check("input[name=kind][value=membership]")
+    _pick(page, "upstream", "Sea", "the-sea-inside")
+    _pick(page, "downstream", "Books", "books3")
+    page.click("button[value=submit]")
+    page.wait_for_url(f"{live_server.url}/editor/claims/{claim.slug}/")
+    relation = Relation.objects.get(claim=claim)
+    assert (relation.kind, relation.upstream.slug, relation.downstream.slug) == (
+        RelationKind.MEMBERSHIP, "the-sea-inside", "books3",
+    )  # fmt: skip
+    assert "Relation added." in page.inner_text("body")
+    assert not claim.evidence.exists()  # none was asked for
+    context.close()
+
+
+def test_without_javascript_the_from_end_survives_the_to_search(
+    browser: Any, live_server: Any, alice: Any, entities: None
+) -> None:
+    claim = _claim_of(alice)
+    with no_js_page(browser, viewport={"width": 390, "height": 844}) as page:
+        _login(page.context, live_server, alice)
+        page.goto(f"{live_server.url}/editor/claims/{claim.slug}/relations/new/")
+        page.check("input[name=kind][value=membership]")
+        # Searched and not picked yet: the "From" results stay listed after searching "To".
+        page.fill("#q-upstream", "Sea")
+        with page.expect_navigation():
+            page.click("button[value='search:upstream']")
+        page.fill("#q-downstream", "Boo")
+        with page.expect_navigation():
+            page.click("button[value='search:downstream']")
+        assert page.locator("#results-upstream button", has_text="The Sea Inside").count() == 1
+        assert page.locator("#results-downstream button", has_text="Books3").count() == 1
+        assert page.locator("input[name=kind][value=membership]").is_checked()
+        # Picked, then the other end searched and picked: the first pick is kept.
+        with page.expect_navigation():
+            page.locator("#results-upstream button", has_text="The Sea Inside").click()
+        page.fill("#q-downstream", "Boo")
+        with page.expect_navigation():
+            page.click("button[value='search:downstream']")
+        assert page.locator('#picked-upstream input[value="the-sea-inside"]').is_checked()
+        with page.expect_navigation():
+            page.locator("#results-downstream button", has_text="Books3").click()
+        assert page.locator('#picked-upstream input[value="the-sea-inside"]').is_checked()
+        assert page.locator('#picked-downstream input[value="books3"]').is_checked()
+        with page.expect_navigation():
+            page.click("button[value=submit]")
+        assert page.url.endswith(f"/editor/claims/{claim.slug}/")
+        relation = Relation.objects.get(claim=claim)
+        assert (relation.upstream.slug, relation.downstream.slug) == ("the-sea-inside", "books3")

@@ -148,6 +148,52 @@ def test_typed_text_replaces_a_pick_without_javascript_but_not_with_htmx(
     assert Relation.objects.filter(upstream=world.author, downstream=world.books3).exists()
 
 
+def test_an_empty_save_on_a_claim_marks_what_is_missing_not_the_optional_evidence(
+    world: World, carol: Any
+) -> None:
+    """Issue 12 review: the evidence is optional on an existing claim, so an invalid save
+    must not mark its address and summary "required" (with htmx or without)."""
+    claim = ClaimFactory(created_by=carol, draft=True)
+    url = f"/editor/claims/{claim.slug}/relations/new/"
+    empty = {
+        "action": "submit",
+        "q_upstream": "",
+        "q_downstream": "",
+        "evidence-url": "",
+        "evidence-kind": "research",
+        "evidence-stance": "supports",
+        "evidence-summary": "",
+    }
+    for headers, status in (({}, 400), ({"HTTP_HX_REQUEST": "true"}, 200)):
+        response = _client(carol).post(url, empty, **headers)
+        html = response.content.decode()
+        assert response.status_code == status and 'id="relation-errors"' in html
+        assert html.count("This field is required") == 3  # kind, From and To
+        evidence = html[html.index('id="id_evidence-url"') :]
+        assert "This field is required" not in evidence.split("</fieldset>")[0]
+    # An address given makes it evidence: then its summary is required.
+    response = _client(carol).post(url, {**empty, "evidence-url": "https://papers.example/a"})
+    assert "This field is required" in response.content.decode().split('id="id_evidence-url"')[1]
+    assert not Relation.objects.filter(claim=claim).exists()
+
+
+def test_without_javascript_a_search_on_one_end_keeps_the_other_ends_results(
+    world: World, carol: Any
+) -> None:
+    """Issue 12 review: "From" searched and not yet picked, then "To" searched: the "From"
+    results stay listed (and a pick already made stays picked)."""
+    client = _client(carol)
+    base = {**EVIDENCE, "kind": "membership", "q_upstream": "sea", "q_downstream": "boo"}
+    html = client.post(NEW, {**base, "action": "search:downstream"}).content.decode()
+    assert f'value="pick:upstream:{world.book.pk}"' in html
+    assert f'value="pick:downstream:{world.books3.pk}"' in html
+    assert 'name="q_upstream" value="sea"' in html and "This field is required" not in html
+    picked = {**base, "upstream": "the-sea-inside", "q_upstream": ""}
+    html = client.post(NEW, {**picked, "action": "search:downstream"}).content.decode()
+    assert 'name="upstream" value="the-sea-inside" checked' in html
+    assert f'value="pick:upstream:{world.book.pk}"' not in html  # picked: nothing to list
+
+
 def test_an_ambiguous_typed_name_asks_for_the_slug(world: World, alice: Any) -> None:
     EntityFactory(kind=EntityKind.WORK, name="Twin", slug="twin-book")
     EntityFactory(kind=EntityKind.CREATOR, name="Twin", slug="twin-author")
