@@ -34,7 +34,15 @@ from app.archive.models import ArtifactKind
 from app.archive.storage import open_artifact, store_artifact
 from app.graph import members
 from app.graph.models import DatasetVersion, FileFormat, ImportStatus, MemberKind
-from app.lib.keys import isbn13, site_of_key, url_key, youtube_channel, youtube_video_id
+from app.lib.keys import (
+    TWITCH_SITE,
+    channel_key,
+    isbn13,
+    site_of_key,
+    twitch_channel,
+    url_key,
+    youtube_video_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +203,9 @@ def normalize_raw(raw: Raw, default_kind: str, line: int) -> tuple[Any, ...]:
             raise Rejected("no kind, ISBN, video or address to tell what this row is")
     channel = ""
     if channel_raw:
-        channel = youtube_channel(channel_raw) or ""
+        channel = channel_key(channel_raw) or ""
         if not channel:
-            raise Rejected(f"not a YouTube channel: {channel_raw[:80]!r}")
+            raise Rejected(f"not a YouTube or Twitch channel: {channel_raw[:80]!r}")
     key = host = ""
     if kind == MemberKind.VIDEO:
         key = youtube_video_id(video_raw or url_raw) or ""
@@ -208,6 +216,8 @@ def normalize_raw(raw: Raw, default_kind: str, line: int) -> tuple[Any, ...]:
         if not key:
             raise Rejected(f"not a web address: {url_raw[:80]!r}" if url_raw else "no address")
         host = site_of_key(key) or ""
+        if not channel and host.endswith(TWITCH_SITE):  # a clip page: its channel's row too
+            channel = twitch_channel(key) or ""
     elif kind == MemberKind.BOOK:
         if isbn_raw:
             key = isbn13(isbn_raw) or ""

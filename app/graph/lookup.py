@@ -34,7 +34,15 @@ from app.graph.models import (
 )
 from app.graph.paths import Path, paths_from
 from app.graph.visibility import public_claims, public_evidence
-from app.lib.keys import isbn13, site_of, url_key, youtube_channel, youtube_video_id
+from app.lib.keys import (
+    isbn13,
+    site_of,
+    site_of_key,
+    twitch_channel,
+    url_key,
+    youtube_channel,
+    youtube_video_id,
+)
 from app.lib.prepared import PreparedQuery
 
 MAX_MATCHES = 50
@@ -45,6 +53,7 @@ KIND_LABELS = {
     "isbn": _("ISBN"),
     "video": _("YouTube video"),
     "channel": _("YouTube channel"),
+    "twitch": _("Twitch channel"),
     "url": _("web page"),
     "site": _("web site"),
     "title": _("title"),
@@ -70,7 +79,7 @@ class Query:
 
     @property
     def is_exact_key(self) -> bool:
-        return self.kind in {"isbn", "video", "channel", "url", "site"}
+        return self.kind in {"isbn", "video", "channel", "twitch", "url", "site"}
 
 
 def _looks_like_video_id(text: str) -> bool:
@@ -102,6 +111,8 @@ def parse(text: str, by: str = "") -> Query:
             return Query(text, "video", video)
         if (channel := youtube_channel(text)) is not None:
             return Query(text, "channel", channel)
+    if "twitch" in lowered and (channel := twitch_channel(text, whole=True)) is not None:
+        return Query(text, "twitch", channel)
     if " " not in text and (key := url_key(text)) is not None:
         path = key.split("/", 3)[3] if key.count("/") >= 3 else ""
         if not path:
@@ -231,14 +242,29 @@ _EXACT_COLUMN = {
     "video": "key",
     "url": "key",
     "channel": "channel_id",
+    "twitch": "channel_id",
     "site": "host",
 }
 _EXACT = {column: _exact_query(column) for column in set(_EXACT_COLUMN.values())}
 
 
 def _exact_matches(query: Query) -> list[Match]:
+    if not query.value:  # never the rows without a channel or host
+        return []
     rows = _EXACT[_EXACT_COLUMN[query.kind]](query.value)
     return [_match(row, True, 1.0) for row in rows]
+
+
+def _unique(matches: Iterable[Match]) -> list[Match]:
+    """The matches without repeats (a row found both by name and by website), in order;
+    a row found closely and exactly counts as exact."""
+    seen: dict[tuple[Any, ...], Match] = {}
+    for m in matches:
+        key = (m.dataset_id, m.version_number, m.kind, m.key, m.title, m.author, m.channel_id,
+               m.host, m.caption)  # fmt: skip
+        if key not in seen or (m.exact, m.similarity) > (seen[key].exact, seen[key].similarity):
+            seen[key] = m
+    return list(seen.values())
 
 
 def _text_matches(query: Query) -> list[Match]:
@@ -372,35 +398,129 @@ def answer_for(matches: list[Match], start_entities: list[int]) -> list[DatasetA
     return sorted(answers.values(), key=lambda a: (not a.exact, not a.paths, a.dataset.name))
 
 
+# --- Entities ----------------------------------------------------------------
+# One rule says which index rows are a work's or creator's (`entity_matches`): its
+# page shows them, and a lookup of its name or of its website address finds the
+# entity (`_entities_for`) and shows them too, so both give the same answer.
+
+MAX_ENTITIES = 50
+_ENTITY_KINDS = {
+    "text": (EntityKind.WORK, EntityKind.CREATOR),
+    "title": (EntityKind.WORK,),
+    "author": (EntityKind.CREATOR,),
+}
+_WEB_KINDS = frozenset({"channel", "twitch", "site", "url"})
+
+
+def _entities_where(where: str) -> PreparedQuery:
+    table = Entity._meta.db_table
+
+    def build(value: str) -> Any:
+        return (
+            Entity.objects.filter(kind__in=[EntityKind.WORK, EntityKind.CREATOR])
+            .extra(where=[where.format(table=table)], params=[value])  # noqa: S610
+            .values_list("pk", "kind", "name", "website")
+            .order_by("pk")[:MAX_ENTITIES]
+        )
+
+    return PreparedQuery(build, "")
+
+
+# Upper-cased on both sides (SQLite: ASCII letters only); the names are compared again below.
+_ENTITIES_NAMED = _entities_where("UPPER({table}.name) = UPPER(%s)")
+_ENTITIES_AT = _entities_where("UPPER({table}.website) LIKE UPPER(%s)")
+
+
+def website_query(website: str) -> Query | None:
+    """What an entity's website matches index rows by: its YouTube or Twitch channel, or
+    its site (an address with a path counts as its site, or as its Twitch channel)."""
+    try:
+        query = parse(website)
+    except LookupError:
+        return None
+    if query.kind == "url":
+        if (channel := twitch_channel(query.value)) is not None:
+            return Query(query.text, "twitch", channel)
+        return Query(query.text, "site", site_of_key(query.value) or "")
+    return query if query.kind in ("channel", "twitch", "site") else None
+
+
+def _names_website(website: str, query: Query) -> bool:
+    """Whether an entity's website is the address asked about (as typed, or its rows' key)."""
+    wanted = (query.kind, query.value)
+    try:
+        typed = parse(website)
+    except LookupError:
+        return False
+    rows = website_query(website)
+    return (typed.kind, typed.value) == wanted or (
+        rows is not None and (rows.kind, rows.value) == wanted
+    )
+
+
+def _website_needle(query: Query) -> str:
+    """A part of the address every website naming it contains (a LIKE pattern's core)."""
+    if query.kind == "site":
+        needle = query.value
+    elif query.kind == "url":
+        path = query.value.split("/", 3)[3] if query.value.count("/") >= 3 else ""
+        segments = [s for s in path.split("?")[0].split("/") if s]
+        needle = segments[-1] if segments else site_of_key(query.value) or ""
+    else:  # a channel: UC..., @handle, c/name, user/name, twitch.tv/name
+        needle = query.value.rsplit("/", 1)[-1].lstrip("@")
+    return needle.replace("\\", "").replace("%", "")
+
+
+def _entities_for(query: Query) -> list[tuple[int, str, str, str]]:
+    """The works and creators a question names: by their name (a title or author
+    typed), or by their website (a channel, site or page address)."""
+    if query.kind in _ENTITY_KINDS:
+        folded = query.value.casefold()
+        kinds = _ENTITY_KINDS[query.kind]
+        rows = _ENTITIES_NAMED(query.value)
+        return [r for r in rows if r[1] in kinds and r[2].casefold() == folded]
+    if query.kind in _WEB_KINDS and (needle := _website_needle(query)):
+        rows = _ENTITIES_AT(f"%{needle}%")
+        return [r for r in rows if _names_website(r[3], query)]
+    return []
+
+
+def entity_matches(kind: str, name: str, website: str, *, by_name: bool = True) -> list[Match]:
+    """The index rows that are a work's or creator's: its exact name (case-insensitive;
+    titles for a work, authors for a creator) and its website's channel or site
+    (`website_query`). The one rule for its page and for a lookup that names it
+    (``by_name=False`` when the lookup's own title/author matches hold the name's rows)."""
+    matches: list[Match] = []
+    if by_name and kind in (EntityKind.WORK, EntityKind.CREATOR):
+        column = "title" if kind == EntityKind.WORK else "author"
+        rows = _done_members().filter(**{f"{column}__iexact": name})[:MAX_MATCHES]
+        matches = [_match(row, True, 1.0) for row in rows]
+    if website and (query := website_query(website)) is not None:
+        matches += _exact_matches(query)
+    return _unique(matches)
+
+
 def lookup(text: str, by: str = "") -> Answer:
-    """The whole answer to one question; raises `LookupError` for unusable text."""
+    """The whole answer to one question; raises `LookupError` for unusable text.
+
+    A work or creator the question names (`_entities_for`) adds its own answer, the
+    one its page shows (`entity_answer`)."""
     query = parse(text, by)
     matches = _exact_matches(query) if query.is_exact_key else _text_matches(query)
-    return Answer(query, answer_for(matches, []))
+    entities = _entities_for(query)
+    if entities:
+        # A name typed: `_text_matches` found its exact rows already (similarity 1).
+        by_name = query.kind not in _ENTITY_KINDS
+        for _pk, kind, name, website in entities:
+            matches += entity_matches(kind, name, website, by_name=by_name)
+        matches = sorted(_unique(matches), key=lambda m: (not m.exact, -m.similarity))
+    return Answer(query, answer_for(matches, [row[0] for row in entities]))
 
 
 def entity_answer(entity: Entity) -> Answer:
-    """The lookup answer for a work or creator page: its own relations and index rows.
-
-    Index rows match the entity's exact name (titles for a work, authors for a
-    creator) and its website (channel or site).
-    """
-    matches: list[Match] = []
-    if entity.kind in (EntityKind.WORK, EntityKind.CREATOR):
-        column = "title" if entity.kind == EntityKind.WORK else "author"
-        rows = _done_members().filter(**{f"{column}__iexact": entity.name})[:MAX_MATCHES]
-        matches = [_match(row, True, 1.0) for row in rows]
-    if entity.website:
-        for kind in ("channel", "site"):
-            try:
-                query = parse(entity.website)
-            except LookupError:
-                break
-            if query.kind == kind or (kind == "site" and query.kind == "url"):
-                if query.kind == "url":
-                    query = Query(query.text, "site", site_of(query.value) or "")
-                matches += _exact_matches(query)
-                break
+    """The lookup answer for a work or creator page: its own relations and index rows
+    (`entity_matches`)."""
+    matches = entity_matches(entity.kind, entity.name, entity.website)
     return Answer(None, answer_for(matches, [entity.pk]))
 
 

@@ -68,7 +68,7 @@ SCHEMAS: dict[str, Any] = {
     "LookupLink": LINK,
     "LookupAnswer": _obj({
         "query": _null(_obj({"text": STR, "key": STR, "read_as": _enum(
-            ["isbn", "video", "channel", "url", "site", "title", "author", "text"])})),
+            ["isbn", "video", "channel", "twitch", "url", "site", "title", "author", "text"])})),
         "datasets": {"type": "array", "items": _obj({
             "dataset": NODE,
             "match": _enum(["exact", "close"]),

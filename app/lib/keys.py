@@ -17,6 +17,9 @@ reader's input the same way, so "0-306-40615-2", "978-0-306-40615-7" and
   ``/user/name`` become ``c/name`` and ``user/name``. A handle cannot be
   turned into a ``UC`` id without asking YouTube, so an index that lists
   handles is matched by handle.
+- Twitch channel: ``twitch.tv/<name>`` (lower-cased) of the channel's address
+  or of any page under it (``/<name>/clip/...``, ``/<name>/videos``), so an
+  index's clip pages are matched by the channel they belong to.
 - Web address: `app.lib.urls.normalize_url`; a bare ``example.org/page``
   is read as ``https://``. The site of an address is its host without
   ``www.``.
@@ -47,6 +50,18 @@ _YOUTUBE_HOSTS = frozenset(
 )
 _SHORT_HOSTS = frozenset({"youtu.be", "www.youtu.be"})
 _VIDEO_PATHS = frozenset({"shorts", "embed", "live", "v", "e"})
+TWITCH_SITE = "twitch.tv"  # `site_of` every Twitch address
+_TWITCH_HOSTS = frozenset({"twitch.tv", "www.twitch.tv", "m.twitch.tv"})
+_TWITCH_NAME = re.compile(r"^[a-z0-9_]{3,25}$")
+# First path segments of twitch.tv pages that are not channels.
+_TWITCH_PAGES = frozenset(
+    {
+        "directory", "videos", "p", "settings", "search", "downloads", "jobs", "turbo",
+        "store", "prime", "login", "signup", "team", "u", "subscriptions", "inventory",
+        "wallet", "drops", "friends", "messages", "moderator", "popout", "embed", "user",
+        "broadcast", "creatorcamp", "legal", "security", "privacy",
+    }
+)  # fmt: skip
 
 
 # --- ISBN --------------------------------------------------------------------
@@ -158,6 +173,27 @@ def youtube_channel(raw: str) -> str | None:
     if first in {"c", "user"} and len(segments) >= 2 and _LEGACY_NAME.match(segments[1]):
         return f"{first}/{segments[1].lower()}"
     return None
+
+
+def twitch_channel(raw: str, *, whole: bool = False) -> str | None:
+    """``twitch.tv/<name>`` of a Twitch channel's address or of a page under it (a clip,
+    its videos); with ``whole``, only of the channel's own address (``/<name>``)."""
+    split = _split(raw)
+    if split is None:
+        return None
+    host, segments, _query = split
+    if host not in _TWITCH_HOSTS or not segments or (whole and len(segments) > 1):
+        return None
+    name = segments[0].lower()
+    if name in _TWITCH_PAGES or not _TWITCH_NAME.match(name):
+        return None
+    return f"{TWITCH_SITE}/{name}"
+
+
+def channel_key(raw: str) -> str | None:
+    """The channel of a channel column: a YouTube channel (`youtube_channel`) or a Twitch
+    one (`twitch_channel`)."""
+    return youtube_channel(raw) or twitch_channel(raw)
 
 
 # --- Web addresses -----------------------------------------------------------

@@ -23,5 +23,13 @@ def test_seed_demo_adds_the_game_clip_index_and_its_links_to_sora(db: None) -> N
     assert video.datasets[0].matches[0].exact
     streamer = entity_answer(Entity.objects.get(slug="auronplay"))
     assert [a.dataset.slug for a in streamer.datasets] == [SLUG]
+    assert len(streamer.datasets[0].matches) == 40  # the twitch.tv/auronplay clip pages
+    # Its channel address and its name, looked up, give the answer its page shows.
+    shown = [(a.dataset.slug, len(a.matches), len(a.memberships)) for a in streamer.datasets]
+    for text in ("https://www.twitch.tv/auronplay", "Auronplay"):
+        asked = [
+            (a.dataset.slug, len(a.matches), len(a.memberships)) for a in lookup(text).datasets
+        ]
+        assert asked == shown, text
     call_command("seed_demo", verbosity=0)
     assert rows.count() == 400 and Relation.objects.count() == 4
