@@ -22,7 +22,7 @@ from app.archive.models import Artifact
 from app.catalog import access
 from app.graph.serializers import dataset_index
 from app.public import queries
-from app.public.filters import BadFilter, parse_filters
+from app.public.filters import BadFilter, page_number, parse_filters
 from app.public.jsonapi import api_get, error, ok
 from app.public.render import absolute
 
@@ -44,7 +44,7 @@ def _page_link(request: HttpRequest, page: int) -> str:
 def claim_list(request: HttpRequest) -> HttpResponse:
     filters = parse_filters(request.GET)
     size = _int_param(request.GET, "page_size", queries.PER_PAGE, queries.MAX_PER_PAGE)
-    number = _int_param(request.GET, "page", 1, 10**6)
+    number = page_number(request.GET)
     listing = queries.claim_list(filters, page=number, per_page=size, with_facets=False)
     return ok(
         {

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import admin
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from app.lib.csvsafe import csv_lines
 from app.moderation import conf
 from app.moderation.access import EXPORT_AUDIT, actor, moderator_required
 from app.moderation.forms import AuditFilterForm
+from app.public.filters import BadFilter, page_number
 
 CSV_COLUMNS = [
     "id",
@@ -142,7 +143,14 @@ def audit_rows(entries: list[AuditEntry], user: Any) -> list[AuditRow]:
 @moderator_required()
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, qs = filtered(request.GET)
-    page = Paginator(qs, conf.number("MODERATION_AUDIT_PAGE")).get_page(request.GET.get("page"))
+    try:
+        number = page_number(request.GET)
+    except BadFilter as error:
+        return render(request, "400.html", {"message": str(error)}, status=400)
+    try:
+        page = Paginator(qs, conf.number("MODERATION_AUDIT_PAGE")).page(number)
+    except EmptyPage:
+        raise Http404("That page does not exist.") from None
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -31,6 +31,7 @@ from app.moderation.queue import (
 )
 from app.moderation.review import review_of
 from app.moderation.services import DecisionRequest, ModerationError
+from app.public.filters import BadFilter, page_number
 
 TEMPLATE_QUEUE = "moderation/queue.html"
 TEMPLATE_REVIEW = "moderation/review.html"
@@ -76,6 +77,11 @@ def _item_or_404(kind: str, pk: int) -> QueueItem:
 @moderator_required()
 def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilters.from_query(request.GET)
+    try:
+        if page_number(request.GET) > 1:  # one page: the oldest pending items
+            raise Http404("That page does not exist.")
+    except BadFilter as error:
+        return render(request, "400.html", {"message": str(error)}, status=400)
     page = queue_page(filters)
     context = {"page": page, "filters": filters, "filter_query": urlencode(filters.as_query())}
     context |= {"kinds": ItemKind.choices, "reasons": RejectReason.choices}

@@ -40,6 +40,25 @@ class BadFilter(ValueError):
     """A filter value that is not valid; the message is safe to show."""
 
 
+# A page number with more digits is past the last page of any list: it is read as the
+# first such number (never parsed whole), so no list computes an offset beyond 10**6 pages.
+_PAGE_DIGITS = 6
+
+
+def page_number(params: QueryDict) -> int:
+    """``?page=`` of every paginated list (site, API, moderation): the one rule.
+
+    Absent or empty is page 1. Anything but a positive whole number (``0``, ``-1``,
+    ``two``, ``1.5``) raises `BadFilter`: a 400 with the message. A number past the
+    last page is returned as it is, for the caller's 404 (docs/public-site.md).
+    """
+    raw = (params.get("page") or "").strip() or "1"
+    if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):
+        raise BadFilter(_("“page” must be a positive whole number."))
+    digits = raw.lstrip("0")
+    return int(digits) if len(digits) <= _PAGE_DIGITS else 10**_PAGE_DIGITS
+
+
 @dataclass
 class ClaimFilters:
     q: str = ""

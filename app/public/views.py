@@ -18,7 +18,7 @@ from app.public import og, queries
 from app.public.cache import page_context, public_page
 from app.public.citation import citations, share_links
 from app.public.evidence_html import EvidenceRenderer
-from app.public.filters import BadFilter, parse_filters
+from app.public.filters import BadFilter, page_number, parse_filters
 from app.public.render import claim_review, fast_reverse
 
 
@@ -33,13 +33,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return _render(request, "public/home.html", queries.home_data())
 
 
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1").strip() or "1"
-    if not raw.isdigit() or len(raw) > 6:
-        raise BadFilter(_("“page” must be a positive whole number."))
-    return int(raw)
-
-
 @public_page
 def claim_list(request: HttpRequest) -> HttpResponse:
     template = "public/claim_list.html"
@@ -47,7 +40,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         template += "#results"
     try:
         filters = parse_filters(request.GET)
-        listing = queries.claim_list(filters, page=_page_number(request))
+        listing = queries.claim_list(filters, page=page_number(request.GET))
     except BadFilter as error:
         return _render(request, template, {"error": str(error), "filters": None}, status=400)
     context = {"filters": filters, "listing": listing, "sorts": queries.Sort}
@@ -142,11 +135,9 @@ def claim_evidence(request: HttpRequest, slug: str, stance: str) -> HttpResponse
     first: where the claim page's "Show all" link leads; every item is reachable from it
     without JavaScript. Not for search engines (noindex): the claim page is the claim's."""
     try:
-        number = _page_number(request)
+        number = page_number(request.GET)
     except BadFilter as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    if number < 1:
-        raise queries.PageOutOfRange("No such page.")
+        return _render(request, "400.html", {"message": str(error)}, status=400)
     per_page = queries.STANCE_PAGE_ITEMS
     page, group = queries.stance_page(slug, stance, number, per_page)
     claim = page.claim
@@ -179,6 +170,11 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @public_page
 def entity_list(request: HttpRequest) -> HttpResponse:
+    try:
+        if page_number(request.GET) > 1:  # one page: every entity, grouped by kind
+            raise queries.PageOutOfRange("No such page.")
+    except BadFilter as error:
+        return _render(request, "400.html", {"message": str(error)}, status=400)
     grouped = queries.entity_index()
     kinds = [(value, label, grouped[value]) for value, label in queries.EntityKind.choices]
     return _render(request, "public/entity_list.html", {"kinds": kinds})

@@ -84,7 +84,7 @@ def test_an_empty_stance_says_so_and_bad_pages_are_refused_with_a_message(client
     assert "Know of some? Suggest evidence." in html
     assert client.get("/claims/long/evidence/contradicts/?page=2").status_code == 404
     assert client.get("/claims/long/evidence/supports/?page=3").status_code == 404
-    assert client.get("/claims/long/evidence/supports/?page=0").status_code == 404
+    assert client.get("/claims/long/evidence/supports/?page=0").status_code == 400
     assert client.get("/claims/long/evidence/refutes/").status_code == 404
     assert client.get("/claims/nothing/evidence/supports/").status_code == 404
     bad = client.get("/claims/long/evidence/supports/?page=two")
