@@ -24,6 +24,7 @@ write_patterns: list[URLPattern | URLResolver] = [
     path("sources/<int:pk>/retry", write.source_retry, name="source-retry"),
     path("claims/<slug:slug>/evidence", write.evidence_create, name="claim-evidence-create"),
     path("claims/<slug:slug>/publish", write.claim_publish, name="claim-publish"),
+    path("claims/<slug:slug>/withdraw", write.claim_withdraw, name="claim-withdraw"),
     path("claims/<slug:slug>/verdict", write.claim_verdict, name="claim-verdict"),
     path("evidence/<int:pk>", write.evidence_update, name="evidence-update"),
 ]

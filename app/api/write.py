@@ -24,8 +24,8 @@ from app.archive.services import RetryRefused, capture_retry, capture_upload
 from app.archive.uploads import ACCEPTED_LABELS, SNIFF_BYTES, sniff
 from app.catalog import access as perm
 from app.catalog import publication
-from app.catalog.choices import SourceKind
-from app.catalog.forms import EvidenceEditForm, EvidenceForm, VerdictForm
+from app.catalog.choices import PublicationState, SourceKind
+from app.catalog.forms import EvidenceEditForm, EvidenceForm, VerdictForm, WithdrawForm
 from app.catalog.models import Claim, Evidence, Source
 from app.catalog.services import (
     EVIDENCE_FIELDS,
@@ -35,6 +35,9 @@ from app.catalog.services import (
 )
 from app.catalog.services import (
     claim_publish as claim_publish_service,
+)
+from app.catalog.services import (
+    claim_withdraw as claim_withdraw_service,
 )
 from app.catalog.services import evidence_update as evidence_update_service
 from app.lib.urls import InvalidURL
@@ -186,6 +189,31 @@ def claim_publish(request: HttpRequest, slug: str) -> JsonResponse:
     except publication.PublicationError as exc:
         raise ApiError(409, "conflict", str(exc)) from None
     return JsonResponse(claim_json(claim))
+
+
+@api_write("POST")
+def claim_withdraw(request: HttpRequest, slug: str) -> JsonResponse:
+    """POST /api/v1/claims/{slug}/withdraw {"reason"} (moderators): take a published
+    claim off the public site. 403 for who may not, 409 when it is not published,
+    400 without a reason."""
+    claim = perm.access_claim(request.user, slug)
+    if not publication.may_withdraw(request.user, claim):
+        raise ApiError(403, "forbidden", "Only a moderator may withdraw a published claim.")
+    if claim.state != PublicationState.PUBLISHED:
+        message = f"Only a published claim can be withdrawn: this one is {claim.state}."
+        raise ApiError(409, "conflict", message)
+    form = WithdrawForm(_form_data(read_json(request), ("reason",)))
+    if not form.is_valid():
+        raise _invalid(form)
+    try:
+        claim = claim_withdraw_service(
+            claim=claim, actor=_user(request), reason=form.cleaned_data["reason"]
+        )
+    except publication.TransitionNotAllowed as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
+    except publication.PublicationError as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    return JsonResponse({**claim_json(claim), "state_reason": claim.state_reason})
 
 
 @api_write("POST")

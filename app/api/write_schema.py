@@ -83,6 +83,16 @@ WRITE_SECURITY_SCHEMES: dict[str, Any] = {
     }
 }
 
+_CLAIM_STATE: dict[str, Any] = {
+    "slug": STR,
+    "statement": STR,
+    "state": _enum(PublicationState),
+    "verdict": _enum(Verdict),
+    "evidence_strength": _enum(Strength),
+    "published_at": _null({"type": "string", "format": "date-time"}),
+    "api_url": STR,
+}
+
 _SOURCE = _object(
     {
         "id": INT,
@@ -154,17 +164,9 @@ WRITE_SCHEMAS: dict[str, Any] = {
         {"verdict": _enum(Verdict), "note": STR, "strength": _enum(Strength)},
         ["verdict", "note"],
     ),
-    "ClaimState": _object(
-        {
-            "slug": STR,
-            "statement": STR,
-            "state": _enum(PublicationState),
-            "verdict": _enum(Verdict),
-            "evidence_strength": _enum(Strength),
-            "published_at": _null({"type": "string", "format": "date-time"}),
-            "api_url": STR,
-        }
-    ),
+    "WithdrawWrite": _object({"reason": STR}, ["reason"]),
+    "ClaimWithdrawn": _object({**_CLAIM_STATE, "state_reason": STR}),
+    "ClaimState": _object(_CLAIM_STATE),
     "CaptureUploaded": _object(
         {
             "id": INT,
@@ -266,6 +268,25 @@ WRITE_PATHS: dict[str, dict[str, Any]] = {
             "responses": {
                 "200": _json("ClaimState", "The published claim."),
                 **_errors(*COMMON, "404"),
+            },
+        }
+    },
+    "/claims/{slug}/withdraw": {
+        "post": {
+            "operationId": "withdrawClaim",
+            "summary": "Withdraw a published claim from the public site, with a reason "
+            "(moderators)",
+            "description": "The claim's public page, lists, feeds, exports and read API "
+            "stop showing it at once (404). The reason is kept in the audit log and shown "
+            "to the claim's author. 403 (forbidden) for who may not withdraw, 409 "
+            "(conflict) when the claim is not published, 400 without a reason.",
+            "security": SECURITY,
+            "parameters": [SLUG],
+            "requestBody": _body("WithdrawWrite"),
+            "responses": {
+                "200": _json("ClaimWithdrawn", "The withdrawn claim."),
+                **_errors(*COMMON, "404", "415"),
+                "409": _json("WriteError", "Refused: the claim is not published."),
             },
         }
     },

@@ -277,6 +277,23 @@ class VerdictForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    """A moderator's reason for taking a published claim off the public site."""
+
+    reason = forms.CharField(
+        label=_("Why withdraw it"),
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Required. Kept in the audit log and shown to the claim's author in the "
+            "workspace. Readers no longer see the claim at all: its page answers "
+            "“not found”."
+        ),
+        error_messages={"required": _("Give a reason for the withdrawal.")},
+    )
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),

@@ -145,6 +145,13 @@ def can_set(user: Any, item: Any, target: str) -> bool:
     return found is not None and found[1](user, item)
 
 
+def may_withdraw(user: Any, item: Any) -> bool:
+    """Whether ``user``'s role may withdraw ``item`` once it is published (the rule of
+    the published -> withdrawn transition), whatever its state now: the withdraw
+    actions answer 403 for who may not, and only then "not published"."""
+    return TRANSITIONS[(PUBLISHED, WITHDRAWN)][1](user, item)
+
+
 def can_remove_part(user: Any, item: Any) -> bool:
     """Whether ``user`` may take a part out of ``item`` (a relation out of its claim):
     once published that withdraws part of what readers see, so only who may withdraw

@@ -251,6 +251,14 @@ def claim_publish(*, claim: Claim, actor: Any) -> Claim:
     return publication.publication_set(claim, PublicationState.PUBLISHED, actor=actor)
 
 
+def claim_withdraw(*, claim: Claim, actor: Any, reason: str) -> Claim:
+    """Take a published claim off the public site, with a reason (moderators;
+    `publication_set` audits it and purges the page cache)."""
+    return publication.publication_set(
+        claim, PublicationState.WITHDRAWN, actor=actor, reason=reason
+    )
+
+
 @transaction.atomic
 def verdict_set(
     *, claim: Claim, verdict: str, note: str, actor: User | None, strength: str | None = None

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("editor/claims/<slug:slug>/edit/", claim_views.claim_edit, name="claim_edit"),
     path("editor/claims/<slug:slug>/submit/", views.claim_submit, name="claim_submit"),
     path("editor/claims/<slug:slug>/publish/", views.claim_publish, name="claim_publish"),
+    path("editor/claims/<slug:slug>/withdraw/", views.claim_withdraw, name="claim_withdraw"),
     path("editor/claims/<slug:slug>/verdict/", views.claim_verdict, name="claim_verdict"),
     path("editor/claims/<slug:slug>/evidence/", views.evidence_create, name="evidence_create"),
     path("editor/claims/<slug:slug>/history/", views.claim_history, name="claim_history"),

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -28,6 +29,7 @@ from app.catalog.forms import (
     RestoreForm,
     SourceMetadataForm,
     VerdictForm,
+    WithdrawForm,
 )
 from app.catalog.models import Claim, Entity, Evidence, Source
 from app.catalog.services import source_add, verdict_set
@@ -76,6 +78,7 @@ def _claim_page(
         "can_remove_relations": publication.can_remove_part(user, claim),
         "can_add_evidence": perm.can_add_evidence(user, claim),
         "can_publish": publication.can_set(user, claim, PublicationState.PUBLISHED),
+        "can_withdraw": publication.can_set(user, claim, PublicationState.WITHDRAWN),
         "can_set_verdict": perm.can_set_verdict(user),
         "verdict_form": VerdictForm(initial={"verdict": claim.verdict}),
     }
@@ -113,6 +116,47 @@ def claim_publish(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("Published."))
     return redirect("editor:claim", slug=claim.slug)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The ``next`` path (this site's only) a confirmation page returns to, or ""."""
+    target = str(request.POST.get("next") or request.GET.get("next") or "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return ""
+
+
+@workspace
+@require_http_methods(["GET", "POST"])
+def claim_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Take a published claim off the public site: a confirmation page asking for the
+    reason, then the POST (moderators, as `publication.may_withdraw` says). Who may
+    not gets 403, a claim not published 409, an empty reason 400, each with the page."""
+    claim = perm.access_claim(request.user, slug)
+    user = _user(request)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    error, status = "", 200
+    if not publication.may_withdraw(user, claim):
+        error, status = _("Only a moderator may withdraw a published claim."), 403
+    elif claim.state != PublicationState.PUBLISHED:
+        error = _("Only a published claim can be withdrawn: this one is “%(state)s”.") % {
+            "state": claim.get_state_display()
+        }
+        status = 409
+    elif request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.claim_withdraw(claim=claim, actor=user, reason=form.cleaned_data["reason"])
+            except publication.TransitionNotAllowed as exc:
+                error, status = str(exc), 403
+            except publication.PublicationError as exc:
+                error, status = str(exc), 409
+            else:
+                messages.success(request, _("Withdrawn: readers no longer see this claim."))
+                return _back(request, reverse("editor:claim", args=[claim.slug]))
+    context = {"claim": claim, "form": form, "error": error, "next": _safe_next(request)}
+    return render(request, "editor/claim_withdraw.html", context, status=status)
 
 
 @workspace

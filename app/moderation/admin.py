@@ -9,7 +9,7 @@ from app.accounts.admin import UserAdmin
 from app.accounts.models import User
 from app.catalog.admin import ClaimAdmin, EvidenceAdmin
 from app.catalog.models import AuditEntry, Claim, Evidence
-from app.moderation.admin_actions import ModerationActions, deactivate_users
+from app.moderation.admin_actions import ModerationActions, deactivate_users, withdraw_selected
 from app.moderation.models import Decision, Flag, ReviewLock, Suggestion
 
 
@@ -92,6 +92,7 @@ admin.site.unregister(User)
 @admin.register(Claim)
 class ModeratedClaimAdmin(ModerationActions, ClaimAdmin):
     moderation_kind = "claim"
+    actions: Any = [*ModerationActions.actions, withdraw_selected]
 
 
 @admin.register(Evidence)

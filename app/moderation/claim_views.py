@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from app.catalog.choices import PublicationState
 from app.catalog.models import Claim
+from app.catalog.publication import can_set
 from app.catalog.services import verdict_set
 from app.lib.urls import InvalidURL
 from app.moderation.access import SET_VERDICT, actor, moderator_required
@@ -25,9 +27,10 @@ def _claim(pk: int) -> Claim:
     return get_object_or_404(Claim.objects.select_related("created_by"), pk=pk)
 
 
-def _context(claim: Claim, **forms: Any) -> dict[str, Any]:
+def _context(request: HttpRequest, claim: Claim, **forms: Any) -> dict[str, Any]:
     return {
         "claim": claim,
+        "can_withdraw": can_set(request.user, claim, PublicationState.WITHDRAWN),
         "reply": reply_status(claim),
         "verdict_changes": claim.verdict_changes.select_related("changed_by"),
         "flags": Flag.objects.filter(claim=claim).select_related("evidence", "reporter")[:50],
@@ -47,7 +50,7 @@ def _context(claim: Claim, **forms: Any) -> dict[str, Any]:
 @require_GET
 @moderator_required()
 def claim_tools(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, TEMPLATE, _context(_claim(pk)))
+    return render(request, TEMPLATE, _context(request, _claim(pk)))
 
 
 @require_POST
@@ -56,7 +59,7 @@ def verdict(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(pk)
     form = VerdictForm(request.POST)
     if not form.is_valid():
-        return render(request, TEMPLATE, _context(claim, verdict_form=form), status=400)
+        return render(request, TEMPLATE, _context(request, claim, verdict_form=form), status=400)
     data = form.cleaned_data
     strength = data["strength"] if "strength" in request.POST else None
     verdict_set(
@@ -81,6 +84,6 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         except (ReplyError, InvalidURL) as exc:
             form.add_error(None, str(exc))
     if not form.is_valid():
-        return render(request, TEMPLATE, _context(claim, reply_form=form), status=400)
+        return render(request, TEMPLATE, _context(request, claim, reply_form=form), status=400)
     messages.success(request, _("Right of reply updated."))
     return redirect("moderation:claim", pk=claim.pk)

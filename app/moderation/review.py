@@ -36,6 +36,7 @@ from app.archive.states import CaptureState, describe_capture
 from app.catalog.access import visible_claims, visible_evidence
 from app.catalog.choices import PublicationState, Stance
 from app.catalog.models import AuditEntry, Claim, Entity, Evidence
+from app.catalog.publication import can_set
 from app.lib.markdown import render_markdown
 from app.moderation.choices import ItemKind, Outcome
 from app.moderation.models import Decision
@@ -88,6 +89,8 @@ class Review:
     similar: list[SimilarClaim] = field(default_factory=list)
     record: AuthorRecord | None = None
     summary_html: SafeString = field(default_factory=lambda: SafeString(""))
+    # A reader's flag on a published claim the moderator may withdraw (the catalog's rule).
+    withdrawable: Claim | None = None
 
 
 def claims_with_names() -> QuerySet[Claim]:
@@ -251,6 +254,8 @@ def review_of(item: QueueItem, user: Any) -> Review:
     elif kind == ItemKind.EVIDENCE:
         review.claim = claims_with_names().get(pk=obj.claim_id)
         review.evidence = evidence_rows(visible_evidence(user).filter(pk=obj.pk), user)
+    elif kind == ItemKind.FLAG and can_set(user, obj.claim, PublicationState.WITHDRAWN):
+        review.withdrawable = obj.claim
     elif kind == ItemKind.SUGGESTION and obj.statement:
         named = entities_named_in(obj.statement)
         review.similar = similar_claims(

@@ -68,6 +68,7 @@ def test_write_endpoints_answer_random_bodies_without_a_server_error(
         ("POST", f"/api/v1/claims/{claim.slug}/evidence"),
         ("POST", f"/api/v1/claims/{claim.slug}/verdict"),
         ("POST", f"/api/v1/claims/{claim.slug}/publish"),
+        ("POST", f"/api/v1/claims/{claim.slug}/withdraw"),
         ("PATCH", f"/api/v1/evidence/{item.pk}"),
         ("POST", f"/api/v1/sources/{source.pk}/uploads"),
     ]:

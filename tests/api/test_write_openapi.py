@@ -13,6 +13,7 @@ WRITES = {
     ("/sources/{id}/uploads", "post"),
     ("/claims/{slug}/evidence", "post"),
     ("/claims/{slug}/publish", "post"),
+    ("/claims/{slug}/withdraw", "post"),
     ("/claims/{slug}/verdict", "post"),
     ("/evidence/{id}", "patch"),
 }

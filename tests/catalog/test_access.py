@@ -35,6 +35,8 @@ SEES_DRAFTS = {"carol", "alice", "bob"}
 #            (moderators: `publication.can_remove_part`);
 # editors  - pages for editors and moderators only (403 for contributors, whatever the claim);
 # moderate - the moderation pages: moderators only.
+# withdraw - the withdrawal confirmation: who may see the claim; 403 unless they may
+#            withdraw it (moderators: `publication.may_withdraw`), then 409 unless published.
 CLASSIFIED: dict[str, tuple[str, str]] = {
     "public:claim": ("public", "claim"),
     "public:claim-feed": ("public", "claim"),
@@ -56,6 +58,7 @@ CLASSIFIED: dict[str, tuple[str, str]] = {
     "editor:source_card": ("work", "source"),
     "editor:claim_edit": ("edit", "claim"),
     "editor:evidence_edit": ("edit", "evidence"),
+    "editor:claim_withdraw": ("withdraw", "claim"),
     "graph:claim_relation": ("edit", "claim"),
     "graph:relation_edit": ("edit", "relation"),
     "graph:relation_remove": ("remove", "relation"),
@@ -69,6 +72,7 @@ CLASSIFIED: dict[str, tuple[str, str]] = {
 ACTIONS = {
     "api:claim-evidence-create",
     "api:claim-publish",
+    "api:claim-withdraw",
     "api:claim-verdict",
     "api:evidence-update",
     "api:source-upload",
@@ -236,6 +240,12 @@ def _expected(family: str, person: str, state: str) -> set[int]:
         return {200} if published or person in SEES_DRAFTS else {404}
     if person == "anonymous":
         return {302}  # to the log-in page
+    if family == "withdraw":
+        if not (published or person in SEES_DRAFTS):
+            return {404}
+        if person != "bob":
+            return {403}
+        return {200} if published else {409}
     if family == "moderate":
         return {200} if person == "bob" else {403}
     if family == "editors":
