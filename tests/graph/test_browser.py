@@ -75,7 +75,7 @@ def test_a_creator_looks_up_their_channel_and_follows_the_chain(
     screenshot(page, request.node.name, "2-chain")
 
     page.goto(demo_site + "/fr/lookup/?q=" + CHANNEL)
-    expect(page.get_by_role("heading", name="Est-ce que mon œuvre y est ?")).to_be_visible()
+    expect(page.get_by_role("heading", name="Est-ce que mon œuvre y est\u202f?")).to_be_visible()
     expect(page.get_by_text("Correspondance exacte").first).to_be_visible()
     assert_accessible(page, javascript)
     context.close()

@@ -109,7 +109,7 @@ def test_the_page_answers_without_javascript_in_english_and_french(indexed: Worl
     assert f"/suggest/?claim={indexed.used.claim.slug}" in html
     assert "no-store" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
     french = client.get("/fr/lookup/", {"q": "0-306-40615-2"}).content.decode()
-    assert "Est-ce que mon œuvre y est ?" in french and "Correspondance exacte" in french
+    assert "Est-ce que mon œuvre y est\u202f?" in french and "Correspondance exacte" in french
     assert client.get("/lookup/", {"q": ""}).status_code == 200
     assert client.get("/lookup/", {"q": "x" * 400}).status_code == 400
 

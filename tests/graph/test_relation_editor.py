@@ -198,7 +198,7 @@ def test_the_form_and_its_messages_read_in_french(world: World, alice: Any) -> N
     client = _client(alice)
     page = client.get("/fr" + NEW).content.decode()
     assert "Ajouter une relation" in page and "Type de relation" in page
-    assert "Appartenance : une œuvre" in page
+    assert "Appartenance\u00a0: une œuvre" in page
     bad = client.post("/fr" + NEW, {**EVIDENCE, "kind": "use", "upstream": "books3",
                                     "downstream": "llama", "attribution": "alleged"})  # fmt: skip
     html = bad.content.decode()

@@ -294,8 +294,10 @@ def test_french_readers_get_the_finding_the_empty_states_and_the_states_in_frenc
     world = make_claim_world()
     html = page_of(client, "/fr" + URL)
     assert "Affirmation sur des données d’entraînement d’IA" in html
-    assert "Aucune pour l’instant : aucune preuve publiée ne contredit cette affirmation." in html
+    assert (
+        "Aucune pour l’instant\u00a0: aucune preuve publiée ne contredit cette affirmation." in html
+    )
     assert "Consignée le" in html
-    assert "Partager :" in html
+    assert "Partager\u00a0:" in html
     card = card_of(html, world.failed.pk)
     assert "dernière tentative le" in card and "fiche d’archivage" in card

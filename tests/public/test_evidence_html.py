@@ -95,7 +95,7 @@ def test_french_readers_get_french_strings_and_dates() -> None:
     item = EvidenceFactory(source=source, locator="§ 2")
     CaptureFactory(source=source)
     html = rendered(item.claim.slug, "fr")
-    assert "Où :" in html
+    assert "Où\u00a0:" in html
     assert "copie archivée" in html
     assert "4 mars 2025" in html
     assert "Signaler un problème" in html

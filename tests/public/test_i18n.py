@@ -74,3 +74,44 @@ def test_each_page_links_its_other_language_version(client):
     ClaimFactory(slug="c")
     page = client.get("/claims/c/").content.decode()
     assert '<link rel="alternate" hreflang="fr" href="/fr/claims/c/">' in page
+
+
+def _msgstrs(po: str) -> list[str]:
+    """Each entry's translation (its msgstr segments joined), the header left out."""
+    found = []
+    for entry in po.split("\n\n")[1:]:
+        lines = entry.splitlines()
+        start = next((i for i, line in enumerate(lines) if line.startswith("msgstr")), None)
+        if start is not None:
+            found.append("".join(re.findall(r'"(.*)"', "\n".join(lines[start:]))))
+    return found
+
+
+def test_french_puts_a_non_breaking_space_before_colons_and_question_marks():
+    """French: U+00A0 before ':', U+202F before ';', '?', '!'. A mark followed by a
+    letter or digit (12:30, https://, ?page=2) is not punctuation; "Authorization:" is an
+    HTTP header typed as is; a ';' ending an HTML entity (&amp;) is not one either."""
+    po = (Path(__file__).resolve().parents[2] / "locale/fr/LC_MESSAGES/django.po").read_text()
+    wrong = []
+    for text in _msgstrs(po):
+        for mark in re.finditer(r"(.)([:;?!])(?=\s|\\n|$|</|»|\))", text):
+            before = text[: mark.start() + 1]
+            if (
+                mark.group(1) in "\u00a0\u202f:;?!"
+                or before.endswith("Authorization")
+                or (mark.group(2) == ";" and re.search(r"&[A-Za-z0-9#]+$", before))
+            ):
+                continue
+            wrong.append(text)
+    assert wrong == []
+
+
+def test_a_label_and_its_value_are_separated_the_french_way():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{% load i18n %}{% translate "Archived copy" %}{% translate ":" %} x')
+    with translation.override("fr"):
+        assert template.render(Context()) == "Copie archivée\u00a0: x"
+    with translation.override("en"):
+        assert template.render(Context()) == "Archived copy: x"
