@@ -42,7 +42,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
@@ -54,6 +54,14 @@ _MISSING = object()
 
 class SharedFileCache(FileBasedCache):
     """`FileBasedCache` with atomic ``add``/``incr`` across processes (module doc)."""
+
+    if TYPE_CHECKING:  # FileBasedCache's private members, absent from django-stubs
+        _dir: str
+
+        def _createdir(self) -> None: ...
+        def _key_to_file(self, key: str, version: int | None = None) -> str: ...
+        def _list_cache_files(self) -> list[str]: ...
+        def _delete(self, fname: str) -> bool: ...
 
     def _lock_path(self, fname: str) -> str:
         stripe = int(os.path.basename(fname)[:8], 16) % LOCK_STRIPES
