@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,8 @@ class CaptureAdmin(admin.ModelAdmin):
     list_filter = ("status", "error_class", "origin")
     search_fields = ("requested_url", "final_url", "manifest_sha256")
     raw_id_fields = ("source", "requested_by")
+    # An address typed without a scheme is read as https (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [CaptureStepInline, ArtifactInline]
     date_hierarchy = "created_at"
     actions = ["capture_again"]
