@@ -128,3 +128,15 @@ def no_js_page(browser: Any, **context: Any) -> Iterator[Any]:
         yield page
     finally:
         ctx.close()
+
+
+def log_in(context: Any, base_url: str, user: Any) -> None:
+    """Sign ``user`` in to a browser context: a session made by Django's test client,
+    handed to the browser as its cookie."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": base_url}])

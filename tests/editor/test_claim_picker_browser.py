@@ -7,12 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from app.catalog.choices import EntityKind
 from app.catalog.models import Claim
-from tests.browser import axe_violations, chromium
+from tests.browser import axe_violations, chromium, log_in
 from tests.factories import EntityFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
@@ -31,14 +29,8 @@ def test_at_390px_both_pickers_pick_and_the_claim_keeps_them(
 ) -> None:
     EntityFactory(kind=EntityKind.MODEL, name="LLaMA", slug="llama")
     EntityFactory(kind=EntityKind.DATASET, name="Books3", slug="books3")
-    client = Client()
-    client.force_login(alice)
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.add_cookies([{
-        "name": django_settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])  # fmt: skip
+    log_in(context, live_server.url, alice)
     page = context.new_page()
     page.goto(f"{live_server.url}/editor/claims/new/")
     page.fill("#id_statement", "LLaMA was trained on the Books3 dataset.")

@@ -8,12 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from app.catalog.choices import PublicationState
 from app.catalog.models import AuditEntry, Claim
-from tests.browser import axe_violations, check_page, chromium, no_js_page
+from tests.browser import axe_violations, check_page, chromium, log_in, no_js_page
 from tests.factories import ClaimFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
@@ -28,13 +26,7 @@ def browser(live_server: Any) -> Iterator[Any]:
 
 
 def _login(context: Any, live_server: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{
-        "name": django_settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])  # fmt: skip
+    log_in(context, live_server.url, user)
 
 
 def test_the_confirmation_reads_at_every_width_and_refuses_an_empty_reason(

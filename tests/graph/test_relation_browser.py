@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from app.catalog.choices import EntityKind, PublicationState
 from app.catalog.models import Entity
 from app.graph.models import DatasetVersion, Relation, RelationKind
 from app.graph.services import dataset_for, relation_add
-from tests.browser import VAR_SCREENSHOTS, axe_violations, check_page, chromium, no_js_page
+from tests.browser import VAR_SCREENSHOTS, axe_violations, check_page, chromium, log_in, no_js_page
 from tests.factories import ClaimFactory, EntityFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
@@ -29,13 +27,7 @@ def browser(live_server: Any) -> Iterator[Any]:
 
 
 def _login(context: Any, live_server: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{
-        "name": django_settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])  # fmt: skip
+    log_in(context, live_server.url, user)
 
 
 def _pick(page: Any, end: str, typed: str, slug: str) -> None:
