@@ -129,6 +129,21 @@ SCHEMAS: dict[str, Any] = {
             ),
         }
     ),
+    "RelationDetail": {
+        "allOf": [
+            _ref("Relation"),
+            _object(
+                {
+                    "id": INT,
+                    "verdict": _enum(Verdict),
+                    "evidence_strength": _enum(Strength),
+                    "claim": _ref("ClaimSummary"),
+                    "evidence": {"type": "array", "items": _ref("Evidence")},
+                    "api_url": URL,
+                }
+            ),
+        ]
+    },
     "VerdictChange": _object(
         {
             "changed_at": DATETIME,
@@ -384,6 +399,17 @@ READ_PATHS: dict[str, dict[str, Any]] = {
             "summary": "A cited source with its captures and their files (size, SHA-256)",
             "parameters": [_path("id", {"type": "integer"})],
             "responses": {"200": _json("Source", "The source."), "404": ERRORS["404"]},
+        }
+    },
+    "/relations/{id}": {
+        "get": {
+            "operationId": "getRelation",
+            "summary": "One link of the training-data graph (membership, use or derivation) "
+            "with the claim that asserts it, its verdict, strength and published evidence",
+            "description": "Only a link of a published claim is found (as in the lookup and "
+            "the exports); a draft, pending, rejected or withdrawn one is a 404 to everyone.",
+            "parameters": [_path("id", {"type": "integer"})],
+            "responses": {"200": _json("RelationDetail", "The relation."), "404": ERRORS["404"]},
         }
     },
     "/exports/{dataset}.{format}": {

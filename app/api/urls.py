@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from app.api import exports, views, write
+from app.api import exports, relations, views, write
 
 app_name = "api"
 
@@ -13,6 +13,7 @@ read_patterns: list[URLPattern | URLResolver] = [
     path("claims/<slug:slug>/prov", include("app.ledgerdata.api_urls")),
     path("entities/<slug:slug>", views.entity_detail, name="entity"),
     path("sources/<int:pk>", views.source_detail, name="source"),
+    path("relations/<int:pk>", relations.relation_detail, name="relation"),
     path("exports/<slug:dataset>.<slug:fmt>", exports.export, name="export"),
     path("openapi.json", views.openapi, name="openapi"),
 ]
@@ -27,6 +28,12 @@ write_patterns: list[URLPattern | URLResolver] = [
     path("claims/<slug:slug>/withdraw", write.claim_withdraw, name="claim-withdraw"),
     path("claims/<slug:slug>/verdict", write.claim_verdict, name="claim-verdict"),
     path("evidence/<int:pk>", write.evidence_update, name="evidence-update"),
+    # Relations (issue 12): app/api/relations.py, the relation editor's services.
+    path("relations", relations.relations_create, name="relations-create"),
+    path("relations/<int:pk>/evidence", relations.relation_evidence, name="relation-evidence"),
+    path("relations/<int:pk>/publish", relations.relation_publish, name="relation-publish"),
+    path("relations/<int:pk>/withdraw", relations.relation_withdraw, name="relation-withdraw"),
+    path("relations/<int:pk>/remove", relations.relation_remove_view, name="relation-remove"),
 ]
 # --- End of write side ------------------------------------------------------------------
 

@@ -152,17 +152,29 @@ def sources_create(request: HttpRequest) -> JsonResponse:
 @api_write("POST")
 def evidence_create(request: HttpRequest, slug: str) -> JsonResponse:
     """POST /api/v1/claims/{slug}/evidence: cite a source on a claim."""
-    claim = perm.access_claim(request.user, slug)
-    if not perm.can_add_evidence(request.user, claim):
-        raise ApiError(403, "forbidden", "You cannot add evidence to this claim.")
-    form = EvidenceForm(_form_data(read_json(request), tuple(EvidenceForm.base_fields)))
+    return JsonResponse(add_evidence(request, perm.access_claim(request.user, slug)), status=201)
+
+
+def evidence_fields(body: Any) -> dict[str, Any]:
+    """The cleaned fields of an evidence item given as a JSON object (else a 400)."""
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid", "Give the evidence as an object.")
+    form = EvidenceForm(_form_data(body, tuple(EvidenceForm.base_fields)))
     if not form.is_valid():
         raise _invalid(form)
+    return dict(form.cleaned_data)
+
+
+def add_evidence(request: HttpRequest, claim: Claim) -> dict[str, Any]:
+    """Cite a source on a claim the user may see (a claim's or a relation's evidence)."""
+    if not perm.can_add_evidence(request.user, claim):
+        raise ApiError(403, "forbidden", "You cannot add evidence to this claim.")
+    fields = evidence_fields(read_json(request))
     try:
-        result = evidence_add(claim=claim, actor=_user(request), **form.cleaned_data)
+        result = evidence_add(claim=claim, actor=_user(request), **fields)
     except InvalidURL as exc:
         raise ApiError(400, "invalid", "The address is not valid.", {"url": [str(exc)]}) from None
-    return JsonResponse(evidence_json(result.evidence), status=201)
+    return evidence_json(result.evidence)
 
 
 @api_write("PATCH")
@@ -181,14 +193,17 @@ def evidence_update(request: HttpRequest, pk: int) -> JsonResponse:
 @api_write("POST")
 def claim_publish(request: HttpRequest, slug: str) -> JsonResponse:
     """POST /api/v1/claims/{slug}/publish (needs "publish directly")."""
-    claim = perm.access_claim(request.user, slug)
+    return JsonResponse(claim_json(publish(request, perm.access_claim(request.user, slug))))
+
+
+def publish(request: HttpRequest, claim: Claim) -> Claim:
+    """Publish a claim the user may see (a claim, or the claim asserting a relation)."""
     try:
-        claim = claim_publish_service(claim=claim, actor=_user(request))
+        return claim_publish_service(claim=claim, actor=_user(request))
     except publication.TransitionNotAllowed as exc:
         raise ApiError(403, "forbidden", str(exc)) from None
     except publication.PublicationError as exc:
         raise ApiError(409, "conflict", str(exc)) from None
-    return JsonResponse(claim_json(claim))
 
 
 @api_write("POST")
@@ -196,7 +211,12 @@ def claim_withdraw(request: HttpRequest, slug: str) -> JsonResponse:
     """POST /api/v1/claims/{slug}/withdraw {"reason"} (moderators): take a published
     claim off the public site. 403 for who may not, 409 when it is not published,
     400 without a reason."""
-    claim = perm.access_claim(request.user, slug)
+    claim = withdraw(request, perm.access_claim(request.user, slug))
+    return JsonResponse({**claim_json(claim), "state_reason": claim.state_reason})
+
+
+def withdraw(request: HttpRequest, claim: Claim) -> Claim:
+    """Withdraw a published claim the user may see, with the body's reason."""
     if not publication.may_withdraw(request.user, claim):
         raise ApiError(403, "forbidden", "Only a moderator may withdraw a published claim.")
     if claim.state != PublicationState.PUBLISHED:
@@ -206,14 +226,13 @@ def claim_withdraw(request: HttpRequest, slug: str) -> JsonResponse:
     if not form.is_valid():
         raise _invalid(form)
     try:
-        claim = claim_withdraw_service(
+        return claim_withdraw_service(
             claim=claim, actor=_user(request), reason=form.cleaned_data["reason"]
         )
     except publication.TransitionNotAllowed as exc:
         raise ApiError(403, "forbidden", str(exc)) from None
     except publication.PublicationError as exc:
         raise ApiError(409, "conflict", str(exc)) from None
-    return JsonResponse({**claim_json(claim), "state_reason": claim.state_reason})
 
 
 @api_write("POST")

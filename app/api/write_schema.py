@@ -11,6 +11,7 @@ from typing import Any
 
 from app.archive.models import ArtifactKind, CaptureOrigin, CaptureStatus, ErrorClass
 from app.catalog.choices import (
+    EntityKind,
     EvidenceKind,
     Grounding,
     PublicationState,
@@ -19,6 +20,7 @@ from app.catalog.choices import (
     Strength,
     Verdict,
 )
+from app.graph.models import Attribution, RelationKind, UseStage
 
 STR: dict[str, Any] = {"type": "string"}
 INT: dict[str, Any] = {"type": "integer"}
@@ -167,6 +169,57 @@ WRITE_SCHEMAS: dict[str, Any] = {
     "WithdrawWrite": _object({"reason": STR}, ["reason"]),
     "ClaimWithdrawn": _object({**_CLAIM_STATE, "state_reason": STR}),
     "ClaimState": _object(_CLAIM_STATE),
+    "RelationWrite": _object(
+        {
+            "kind": _enum(RelationKind),
+            "from": {"type": "string", "maxLength": 200, "description": "Slug or exact name."},
+            "to": {"type": "string", "maxLength": 200, "description": "Slug or exact name."},
+            "stage": _enum(UseStage),
+            "attribution": _enum(Attribution),
+            "dataset_version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Number of a version of the `to` dataset.",
+            },
+            "note": {"type": "string", "maxLength": 300},
+            "claim": {
+                "type": "string",
+                "description": "Slug of the claim asserting it; "
+                "without it a new draft claim is created.",
+            },
+            "statement": {
+                "type": "string",
+                "maxLength": 400,
+                "description": "The new claim's statement (else written from the "
+                "relation); not with `claim`.",
+            },
+            "evidence": {
+                **_ref("EvidenceWrite"),
+                "description": "Required for a new claim, optional with `claim`.",
+            },
+        },
+        ["kind", "from", "to"],
+    ),
+    "RelationState": _object(
+        {
+            "id": INT,
+            "kind": _enum(RelationKind),
+            "from": _object({"slug": STR, "name": STR, "kind": _enum(EntityKind)}),
+            "to": _object({"slug": STR, "name": STR, "kind": _enum(EntityKind)}),
+            "stage": _null(_enum(UseStage)),
+            "attribution": _null(_enum(Attribution)),
+            "dataset_version": _null(INT),
+            "note": STR,
+            "claim": _ref("ClaimState"),
+            "api_url": STR,
+        }
+    ),
+    "RelationWritten": {
+        "allOf": [_ref("RelationState"), _object({"created": {"type": "boolean"}})]
+    },
+    "RelationWithdrawn": {"allOf": [_ref("RelationState"), _object({"state_reason": STR})]},
+    "RelationRemoveWrite": _object({"reason": {"type": "string", "maxLength": 500}}, []),
+    "RelationRemoved": {"allOf": [_ref("RelationState"), _object({"removed": {"const": True}})]},
     "CaptureUploaded": _object(
         {
             "id": INT,
@@ -312,6 +365,89 @@ WRITE_PATHS: dict[str, dict[str, Any]] = {
             "requestBody": _body("EvidencePatch"),
             "responses": {
                 "200": _json("EvidenceWritten", "The evidence item."),
+                **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+    "/relations": {
+        "post": {
+            "operationId": "addRelation",
+            "summary": "Add a membership, use or derivation to a claim, or on a new draft claim",
+            "description": "As the workspace's relation editor: with `claim`, who may change "
+            "that claim; without it, who may create claims, and `evidence` is required. The "
+            "new claim stays a draft (publish it with /relations/{id}/publish). A claim that "
+            "already asserts the same link answers 200 with `created: false`. Invalid fields "
+            "are listed in error.fields (`from`, `to`, `evidence.url`...).",
+            "security": SECURITY,
+            "requestBody": _body("RelationWrite"),
+            "responses": {
+                "200": _json("RelationWritten", "The claim already asserted this link."),
+                "201": _json("RelationWritten", "The new relation."),
+                **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+    "/relations/{id}/evidence": {
+        "post": {
+            "operationId": "addRelationEvidence",
+            "summary": "Cite a source on the claim that asserts the relation",
+            "description": "A relation's evidence is its claim's: the same as "
+            "/claims/{slug}/evidence.",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "requestBody": _body("EvidenceWrite"),
+            "responses": {
+                "201": _json("EvidenceWritten", "The new evidence item."),
+                **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+    "/relations/{id}/publish": {
+        "post": {
+            "operationId": "publishRelation",
+            "summary": "Publish the claim that asserts the relation (publish directly)",
+            "description": "The trust core's one publication action on the claim, with every "
+            "link it asserts: the same as /claims/{slug}/publish.",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "responses": {
+                "200": _json("RelationState", "The relation and its published claim."),
+                **_errors(*COMMON, "404"),
+                "409": _json("WriteError", "Refused: the claim cannot be published now."),
+            },
+        }
+    },
+    "/relations/{id}/withdraw": {
+        "post": {
+            "operationId": "withdrawRelation",
+            "summary": "Withdraw the published claim that asserts the relation, with a reason "
+            "(moderators)",
+            "description": "The same as /claims/{slug}/withdraw: every link of the claim leaves "
+            "the lookup, the exports and the read API. To take one link out of a claim, "
+            "use /relations/{id}/remove.",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "requestBody": _body("WithdrawWrite"),
+            "responses": {
+                "200": _json("RelationWithdrawn", "The relation and its withdrawn claim."),
+                **_errors(*COMMON, "404", "415"),
+                "409": _json("WriteError", "Refused: the claim is not published."),
+            },
+        }
+    },
+    "/relations/{id}/remove": {
+        "post": {
+            "operationId": "removeRelation",
+            "summary": "Take a relation out of its claim (the relation editor's Remove)",
+            "description": "Who may change the claim may remove a link of a draft; past the "
+            "draft a reason is required (kept in the audit log with everything the link "
+            "said), and a published claim's link only by who may withdraw the claim "
+            "(moderators).",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "requestBody": _body("RelationRemoveWrite"),
+            "responses": {
+                "200": _json("RelationRemoved", "The relation as it was, now removed."),
                 **_errors(*COMMON, "404", "415"),
             },
         }

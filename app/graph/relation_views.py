@@ -26,7 +26,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,29 +48,18 @@ from app.graph.forms import (
     entities_named,
     versions_of,
 )
-from app.graph.models import Relation, RelationKind
+from app.graph.models import Relation
 from app.graph.services import (
     can_remove_relation,
     change_needs_reason,
-    relation_add,
+    relation_create,
     relation_remove,
     relation_update,
 )
 
-CONTENT_KINDS = {EntityKind.WORK, EntityKind.CREATOR, EntityKind.DATASET, EntityKind.ORGANIZATION}
 ENDS = ("upstream", "downstream")
 for _end in ENDS:
     register_single_picker(_end)
-
-
-def _statement(kind: str, up: Entity, down: Entity) -> str:
-    if kind == RelationKind.MEMBERSHIP:
-        text = _("%(a)s is in the dataset %(b)s")
-    elif kind == RelationKind.USE:
-        text = _("%(a)s was used to train %(b)s")
-    else:
-        text = _("%(b)s was derived from %(a)s")
-    return (text % {"a": up.name, "b": down.name})[:400]
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -161,25 +149,15 @@ def _create(
     evidence: EvidenceForm | None,
 ) -> Claim:
     user, data = user_of(request), form.cleaned_data
-    up, down, kind = data["upstream"], data["downstream"], data["kind"]
-    with transaction.atomic():
-        if claim is None:
-            assert claim_form is not None
-            ends = (up, down)
-            claim = services.claim_create(
-                actor=user,
-                statement=claim_form.cleaned_data["statement"] or _statement(kind, up, down),
-                models=[e for e in ends if e.kind == EntityKind.MODEL],
-                content=[e for e in ends if e.kind in CONTENT_KINDS],
-            )
-        relation_add(
-            claim=claim, kind=kind, upstream=up, downstream=down, actor=user,
-            stage=data["stage"], attribution=data["attribution"], note=data["note"],
-            dataset_version=data.get("dataset_version"),
-        )  # fmt: skip
-        if evidence is not None:
-            item: dict[str, Any] = dict(evidence.cleaned_data)
-            services.evidence_add(claim=claim, actor=user, **item)
+    statement = claim_form.cleaned_data["statement"] if claim_form is not None else ""
+    relation = relation_create(
+        actor=user, claim=claim, statement=statement, kind=data["kind"],
+        upstream=data["upstream"], downstream=data["downstream"], stage=data["stage"],
+        attribution=data["attribution"], note=data["note"],
+        dataset_version=data.get("dataset_version"),
+        evidence=dict(evidence.cleaned_data) if evidence is not None else None,
+    ).relation  # fmt: skip
+    claim = relation.claim
     if request.POST.get("action") == "submit" and claim.state == "draft":
         try:
             claim = services.claim_submit(claim=claim, actor=user)

@@ -27,7 +27,7 @@ from app.archive.storage import sha256_stream, store_artifact
 from app.catalog import audit, publication
 from app.catalog.choices import EntityKind, PublicationState
 from app.catalog.models import Claim, Entity
-from app.catalog.services import source_get_or_create
+from app.catalog.services import claim_create, evidence_add, source_get_or_create
 from app.graph.models import (
     Attribution,
     Dataset,
@@ -95,7 +95,7 @@ def relation_check(
             raise ValidationError(_("That version belongs to another dataset."))
 
 
-def relation_add(
+def _relation_add(
     *,
     claim: Claim,
     kind: str,
@@ -106,8 +106,7 @@ def relation_add(
     attribution: str = "",
     dataset_version: DatasetVersion | None = None,
     note: str = "",
-) -> Relation:
-    """Attach one link to the claim that asserts it (the claim's state decides who sees it)."""
+) -> tuple[Relation, bool]:
     if kind == RelationKind.USE and not stage:
         stage = UseStage.UNKNOWN
     relation_check(
@@ -138,7 +137,76 @@ def relation_add(
             audit.record(
                 actor=actor, action="relation.add", target=relation, after=relation_facts(relation)
             )
-    return relation
+    return relation, created
+
+
+def relation_add(**fields: Any) -> Relation:
+    """Attach one link to the claim that asserts it (the claim's state decides who sees it):
+    ``claim``, ``kind``, ``upstream``, ``downstream``, ``actor`` and optionally ``stage``,
+    ``attribution``, ``dataset_version``, ``note``. Returns the claim's relation with the
+    same kind and ends when it already has one (nothing is written then)."""
+    return _relation_add(**fields)[0]
+
+
+# The ends of a relation that a new claim names as its content (the model ends are its models).
+CONTENT_KINDS = {EntityKind.WORK, EntityKind.CREATOR, EntityKind.DATASET, EntityKind.ORGANIZATION}
+
+
+def relation_statement(kind: str, upstream: Entity, downstream: Entity) -> str:
+    """A new claim's statement written from the relation it asserts."""
+    if kind == RelationKind.MEMBERSHIP:
+        text = _("%(a)s is in the dataset %(b)s")
+    elif kind == RelationKind.USE:
+        text = _("%(a)s was used to train %(b)s")
+    else:
+        text = _("%(b)s was derived from %(a)s")
+    return (text % {"a": upstream.name, "b": downstream.name})[:400]
+
+
+@dataclass(frozen=True)
+class NewRelation:
+    relation: Relation
+    created: bool  # False: the claim already asserted this link (nothing written)
+
+
+def relation_create(
+    *,
+    actor: Any,
+    kind: str,
+    upstream: Entity,
+    downstream: Entity,
+    claim: Claim | None = None,
+    statement: str = "",
+    stage: str = "",
+    attribution: str = "",
+    dataset_version: DatasetVersion | None = None,
+    note: str = "",
+    evidence: dict[str, Any] | None = None,
+) -> NewRelation:
+    """A relation on ``claim``, or on a new draft claim asserting it (``statement``, else
+    `relation_statement`; its model and content ends named), with ``evidence`` (the
+    fields of `catalog.services.evidence_add`) cited on that claim, in one transaction.
+
+    The workspace's relation form and the API's ``POST /relations`` both call it; who
+    may is their question (``catalog.access``). Raises `ValidationError` for a relation
+    that makes no sense, `InvalidURL` for the evidence's address (nothing is written).
+    """
+    with transaction.atomic():
+        if claim is None:
+            ends = (upstream, downstream)
+            claim = claim_create(
+                actor=actor,
+                statement=statement or relation_statement(kind, upstream, downstream),
+                models=[e for e in ends if e.kind == EntityKind.MODEL],
+                content=[e for e in ends if e.kind in CONTENT_KINDS],
+            )
+        relation, created = _relation_add(
+            claim=claim, kind=kind, upstream=upstream, downstream=downstream, actor=actor,
+            stage=stage, attribution=attribution, dataset_version=dataset_version, note=note,
+        )  # fmt: skip
+        if evidence is not None:
+            evidence_add(claim=claim, actor=actor, **evidence)
+    return NewRelation(relation=relation, created=created)
 
 
 # Fields of a relation that an edit may change (the claim and the author stay).

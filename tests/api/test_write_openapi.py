@@ -16,6 +16,11 @@ WRITES = {
     ("/claims/{slug}/withdraw", "post"),
     ("/claims/{slug}/verdict", "post"),
     ("/evidence/{id}", "patch"),
+    ("/relations", "post"),
+    ("/relations/{id}/evidence", "post"),
+    ("/relations/{id}/publish", "post"),
+    ("/relations/{id}/withdraw", "post"),
+    ("/relations/{id}/remove", "post"),
 }
 
 
