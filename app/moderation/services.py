@@ -400,9 +400,11 @@ def notify(*, decision_id: int) -> bool:
     author = decision.author if decision else None
     if decision is None or author is None or not author.email:
         return False
+    reason = decision.reason_display
     lines = [
-        f"{decision.get_outcome_display()}: {decision.item_label}",
-        f"{_('Reason')}: {decision.reason_display}" if decision.reason_display else "",
+        _("%(outcome)s: %(item)s")
+        % {"outcome": decision.get_outcome_display(), "item": decision.item_label},
+        _("Reason: %(reason)s") % {"reason": reason} if reason else "",
         f"{settings.SITE_URL}{decision.item_url}" if decision.item_url else "",
     ]
     send_mail(
