@@ -14,10 +14,11 @@ from django.views.decorators.http import require_safe
 from app.catalog import access
 from app.dashboards import panels, queries
 from app.moderation.reply import reply_status
-from app.public.cache import page_context, public_page
+from app.public.cache import page_context, public_page, totals_page
 
 
 @require_safe
+@totals_page
 @public_page
 def overview(request: HttpRequest) -> HttpResponse:
     numbers = queries.overview_numbers()

@@ -13,6 +13,8 @@ change times (ns) kept in the cache, bumped after commit (``app.public.signals``
 - ``public:claim:<slug>``: a change of that claim. The claim's own pages (its
   page, its stance pages, its feed) depend on it and on ``public:version`` only,
   so an edit of one claim leaves the other claims' pages fresh (`bump_claims`);
+- ``public:totals``: a change that may alter a ledger-wide count (`versioned`):
+  every claim change but one that only rewords a claim (`WORDING_FIELDS`);
 - ``public:hard``: a watermark. An entry rendered before it is never served, even
   stale: set when a published item is withdrawn or unpublished and when anything
   is deleted (`purge_all`).
@@ -72,6 +74,7 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "public:version"
 COLLECTIONS_KEY = "public:collections"
+TOTALS_KEY = "public:totals"
 CLAIM_KEY = "public:claim"
 HARD_KEY = "public:hard"
 ORIGINS_KEY = "public:origins"
@@ -86,7 +89,12 @@ REVALIDATE_LOCK_SECONDS = 10  # released when the re-render ends; this bounds a 
 # every claim change makes every listing stale.
 LISTING_REVALIDATE_SECONDS = 2
 MEMO_MIN_INTERVAL = 1.0  # seconds between two recomputations of a memoized aggregate
-MEMO_COST_FACTOR = 3  # ... and at least 3x its last computing time
+# ... and at least 10x its last computing time: while edits go on, the ledger-wide
+# numbers (seconds of PostgreSQL CPU on a large ledger) take at most a tenth of a core.
+MEMO_COST_FACTOR = 10
+# The claim fields no memoized aggregate reads (they hold counts, never a claim's
+# words): a save of only these leaves `versioned` memos fresh (app.public.signals).
+WORDING_FIELDS = frozenset({"statement", "summary", "updated_at"})
 MEMO_KEEP_SECONDS = 24 * 3600  # memos kept while they may be served stale
 MAX_ORIGINS = 4
 
@@ -158,8 +166,9 @@ def bump_version() -> None:
         logger.warning("Could not bump the page cache version", exc_info=True)
 
 
-def bump_claims(slugs: Iterable[str]) -> None:
-    """These claims changed: their own pages and every listing are out of date."""
+def bump_claims(slugs: Iterable[str], totals: bool = True) -> None:
+    """These claims changed: their own pages and every listing are out of date, and,
+    with ``totals``, the memoized ledger-wide numbers (`versioned`)."""
     now = time.time_ns()
     try:
         # A claim's version only has to outlive the page entries stored before it (kept
@@ -168,7 +177,9 @@ def bump_claims(slugs: Iterable[str]) -> None:
         # without expiry.
         keep = 2 * settings.CACHE_PAGE_SECONDS + 60
         cache.set_many({_k(claim_scope(slug)): now for slug in slugs}, keep)
-        cache.set(_k(COLLECTIONS_KEY), now, None)
+        cache.set_many(
+            {_k(COLLECTIONS_KEY): now, **({_k(TOTALS_KEY): now} if totals else {})}, None
+        )
     except Exception:
         logger.warning("Could not bump the claims' page versions", exc_info=True)
 
@@ -188,8 +199,10 @@ def versioned(name: str, compute: Callable[[], T]) -> T:
 
     For aggregates over the whole ledger (the home page's totals and entry
     points, the list's facets, the overview) that cost far more than a page and
-    change only with the content. Used whether or not whole pages are cached; a
-    cache outage just computes.
+    change only with the content: counts, never a claim's words, so an edit
+    that only rewords claims (`WORDING_FIELDS`) leaves them fresh (their
+    version is ``public:totals``, not ``public:collections``). Used whether or
+    not whole pages are cached; a cache outage just computes.
 
     Without rendering ahead (`render_ahead`) a memo is recomputed by the first
     request after a change: with a shared cache (Redis, or the embedded default's
@@ -208,8 +221,8 @@ def versioned(name: str, compute: Callable[[], T]) -> T:
     """
     key = f"memo:{cache_tag()}:{name}"
     try:
-        got = cache.get_many([_k(VERSION_KEY), _k(COLLECTIONS_KEY), _k(HARD_KEY), key])
-        version = max(_global_version(got), int(got.get(_k(COLLECTIONS_KEY)) or 0))
+        got = cache.get_many([_k(VERSION_KEY), _k(TOTALS_KEY), _k(HARD_KEY), key])
+        version = max(_global_version(got), int(got.get(_k(TOTALS_KEY)) or 0))
         memo = got.get(key)
         # After a purge (a withdrawal, a deletion) no reader gets the old numbers either.
         if memo is not None and memo["version"] < int(got.get(_k(HARD_KEY)) or 0):
@@ -257,12 +270,15 @@ def versioned(name: str, compute: Callable[[], T]) -> T:
 
 
 def _render_listings_later(delay: float) -> None:
-    """Render the listings again once a throttled memo may be recomputed (once)."""
+    """Render the listings again, recomputing their memos, once a throttled memo may be
+    recomputed (once; forced: the listings stored meanwhile count as fresh)."""
     try:
         if cache.add(_k("public:render-later"), 1, max(1, int(delay) + 1)):
             from app.public.tasks import render_listings
 
-            render_listings.apply_async(countdown=delay + 0.2, retry=False)
+            render_listings.apply_async(
+                kwargs={"recompute": True}, countdown=delay + 0.2, retry=False
+            )
     except Exception:
         logger.warning("Could not schedule a later render", exc_info=True)
 
@@ -310,14 +326,26 @@ def page_key(request: HttpRequest) -> str:
 def page_scope(request: HttpRequest) -> str:
     """The version a page depends on besides ``public:version``: a claim's own pages
     (public URL names starting with "claim" that take its slug) depend on that claim;
-    every other page lists claims."""
+    a page of ledger-wide numbers only (`totals_page`) on ``public:totals``; every
+    other page lists claims."""
     match = getattr(request, "resolver_match", None)
+    declared = getattr(match.func, "page_scope", None) if match else None
+    if declared:
+        return str(declared)
     name = (getattr(match, "url_name", None) or "") if match else ""
     if match and match.namespace == "public" and name.startswith("claim"):
         slug = match.kwargs.get("slug")
         if slug:
             return claim_scope(str(slug))
     return COLLECTIONS_KEY
+
+
+def totals_page(view: View) -> View:
+    """Mark a view whose page shows nothing but memoized ledger-wide numbers
+    (`versioned`): it depends on ``public:totals``, so an edit that only rewords a
+    claim leaves it fresh and nothing re-renders it."""
+    view.page_scope = TOTALS_KEY  # type: ignore[attr-defined]
+    return view
 
 
 def _entry_from(response: HttpResponse, version: int) -> dict[str, Any]:
@@ -401,7 +429,7 @@ def _revalidate(request: HttpRequest, key: str) -> None:
     """Enqueue one re-render of this page (single-flight: a claim page's lock is
     released when the render ends, a listing's expires)."""
     lock = f"{key}:revalidating"
-    listing = page_scope(request) == COLLECTIONS_KEY
+    listing = not page_scope(request).startswith(CLAIM_KEY)
     hold = LISTING_REVALIDATE_SECONDS if listing else REVALIDATE_LOCK_SECONDS
     try:
         if not cache.add(lock, 1, hold):

@@ -93,7 +93,8 @@ def claim_paths(slugs: Iterable[str]) -> list[str]:
 
 def listing_paths() -> list[str]:
     """The listings every change shows on and most readers load: home, the list's first
-    page, the overview. (Entity pages and other listings are re-rendered on their next
+    page, the overview (skipped while fresh: it depends on ``public:totals`` only,
+    `cache.totals_page`). (Entity pages and other listings are re-rendered on their next
     read, the reader being served the previous page meanwhile: an entity page costs
     0.2-0.9 s on the bench ledger, too much to redo for every edit.)"""
     paths: list[str] = []
@@ -110,11 +111,17 @@ def render_claims(slugs: Iterable[str]) -> int:
     return len(paths)
 
 
-def render_listings() -> int:
+def render_listings(recompute: bool = False) -> int:
     """The listings with the aggregates they hold, then, when one of those was out of
     date and may be recomputed now, again with it recomputed: readers get the new
-    listing at once and its new totals when they are ready."""
+    listing at once and its new totals when they are ready. ``recompute``: only the
+    second pass (a throttled memo is due: `cache.versioned`)."""
     paths = listing_paths()
+    if recompute:
+        for origin in origins():
+            for path in paths:
+                render(origin, path, force=True, compute=True)
+        return len(paths)
     due: list[str] = []
     token = cache.memo_due.set(due)
     try:

@@ -5,7 +5,8 @@ commit, bumps the versions the cached pages depend on (`app.public.cache`) and
 enqueues the re-render of the changed claims' pages (``public.render_changed``),
 then of the listings (``public.render_listings``, app/public/tasks.py):
 
-- a claim, its evidence, its verdict changes and its names: that claim;
+- a claim, its evidence, its verdict changes and its names: that claim, and the
+  ledger-wide numbers unless the claim was only reworded (`cache.WORDING_FIELDS`);
 - a source, its captures, their files and its archived text: the claims whose
   evidence cites the source (past `MAX_CLAIMS`, every page);
 - an entity, a tag, the graph (the claim chain and entity pages): every page;
@@ -53,6 +54,7 @@ class Changes:
         self.captures: set[int] = set()
         self.everything = False
         self.hard = False
+        self.totals = False  # a ledger-wide count may have changed (`cache.versioned`)
 
     def __call__(self) -> None:
         try:
@@ -89,7 +91,7 @@ class Changes:
         elif self.everything:
             cache.bump_version()
         if slugs:
-            cache.bump_claims(slugs)
+            cache.bump_claims(slugs, totals=self.totals)
         if cache.render_ahead():
             enqueue_render(slugs, listings=True)
 
@@ -133,10 +135,13 @@ def _note(update: Any) -> None:
 
 
 def _saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    _note(lambda changes: _touch(changes, sender, instance))
+    fields = kwargs.get("update_fields") or ()
+    reworded = sender is Claim and bool(fields) and set(fields) <= cache.WORDING_FIELDS
+    _note(lambda changes: _touch(changes, sender, instance, counts=not reworded))
 
 
-def _touch(changes: Changes, sender: Any, instance: Any) -> None:
+def _touch(changes: Changes, sender: Any, instance: Any, counts: bool = True) -> None:
+    changes.totals |= counts
     if sender is Claim:
         changes.claims.add(instance.pk)
     elif sender in (Evidence, VerdictChange):
@@ -171,6 +176,7 @@ def _names_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     pk_set = kwargs.get("pk_set")
 
     def update(changes: Changes) -> None:
+        changes.totals = True
         if not kwargs.get("reverse"):
             changes.claims.add(instance.pk)
         elif pk_set:

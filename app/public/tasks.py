@@ -41,15 +41,16 @@ def enqueue_listings(countdown: float = 0) -> None:
 
 
 @shared_task(name="public.render_listings", ignore_result=True)
-def render_listings() -> int:
-    """Re-render the listings; one at a time, then again if something changed meanwhile."""
+def render_listings(recompute: bool = False) -> int:
+    """Re-render the listings; one at a time, then again if something changed meanwhile.
+    ``recompute``: their throttled memos are due (`cache.versioned`)."""
     django_cache.delete(pending_key("*"))
     running = _k("public:render-listings-running")
     if not django_cache.add(running, 1, 600):
         return 0  # the one running looks again when it ends
     try:
         started = current_version()
-        done = prerender.render_listings()
+        done = prerender.render_listings(recompute)
     finally:
         django_cache.delete(running)
     if current_version() > started:

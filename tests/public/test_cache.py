@@ -105,6 +105,39 @@ def test_ledger_aggregates_are_memoized_until_the_content_changes(settings):
     assert len(calls) == 2
 
 
+def test_rewording_a_claim_leaves_the_ledger_totals_and_the_overview_fresh(settings, alice):
+    """The memos hold counts, never a claim's words (cache.WORDING_FIELDS): an edit of a
+    claim's summary or statement does not make them (or the overview) stale; any other
+    change of the claim does."""
+    from app.catalog.services import claim_update, verdict_set
+    from app.public.cache import versioned
+
+    settings.CACHE_PAGE_SECONDS = 300
+    claim = ClaimFactory(slug="c", summary="Old summary.")
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        return Claim.objects.count()
+
+    assert versioned("test-count", count) == 1
+    Client().get("/overview/")
+    claim_update(claim=claim, actor=alice, summary="New summary.", statement="Reworded.")
+    assert versioned("test-count", count) == 1
+    assert len(calls) == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get("/overview/").status_code == 200
+    assert len(queries) == 0  # still fresh: served from the cache
+    assert "New summary." in Client().get("/claims/c/").content.decode()
+
+    verdict_set(claim=claim, verdict="supported", note="Checked.", actor=alice)
+    assert versioned("test-count", count) == 1
+    assert len(calls) == 2
+    with CaptureQueriesContext(connection) as queries:
+        Client().get("/overview/")
+    assert len(queries) > 0
+
+
 def test_the_home_totals_and_the_unfiltered_facets_follow_new_claims(client, settings):
     settings.CACHE_PAGE_SECONDS = 0
     ClaimFactory(verdict="supported")
