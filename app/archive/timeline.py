@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from app.archive.models import ConsentRecord
@@ -127,6 +127,13 @@ def _claim_records(claim_id: int) -> QuerySet[Any]:
 # The claim page's query, compiled once (app/lib/prepared.py): compiling it through the
 # ORM was most of the timeline's CPU on every uncached claim page, usually for no rows.
 _CLAIM_RECORDS = PreparedQuery(_claim_records, 0)
+
+
+def has_claim_timelines() -> Exists:
+    """Whether ``claim_timelines`` finds anything for the claim of the query this expression
+    is annotated on (a claim page's own query asks it, app.public.queries)."""
+    # The claim is two queries out: the evidence's subquery sits in the records'.
+    return Exists(_claim_records(OuterRef(OuterRef("pk"))))  # type: ignore[arg-type]
 
 
 def _timelines(records: QuerySet[ConsentRecord] | list[tuple[Any, ...]]) -> list[Timeline]:

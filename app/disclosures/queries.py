@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, F, QuerySet, Value
+from django.db.models import CharField, Exists, F, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -244,6 +244,12 @@ def _claim_union(user: Any, claim: Any) -> QuerySet[Any]:
 # The reader's claim page asks as the anonymous reader on every uncached render:
 # its SQL is compiled once (app/lib/prepared.py), like the page's own queries.
 _PUBLIC_CLAIM_UNION = PreparedQuery(lambda claim_id: _claim_union(ANONYMOUS, claim_id), 0)
+
+
+def public_claim_fragment_exists(claim: Any) -> Exists:
+    """Whether ``claim_fragment`` for every reader is not empty, as an expression
+    (``claim`` an ``OuterRef``): a claim page's own query asks it (app.public.queries)."""
+    return Exists(_claim_union(ANONYMOUS, claim))
 
 
 def claim_fragment(user: Any, claim: Claim) -> Fragment:

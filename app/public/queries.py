@@ -33,11 +33,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
+from app.archive.timeline import has_claim_timelines
 from app.catalog import access
 from app.catalog.access import public_claims, public_evidence, public_sources
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import AuditEntry, Claim, Entity, Evidence, Tag, VerdictChange
 from app.catalog.naming import counts_sql, named_counts, naming_sql, public_naming
+from app.disclosures.queries import public_claim_fragment_exists
+from app.graph.templatetags.graph_tags import has_chain
 from app.lib.prepared import PreparedQuery
 from app.public import search
 from app.public.cache import versioned
@@ -420,6 +423,11 @@ class ShownClaimPage:
     content: list[Entity] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
     bylines: Bylines = field(default_factory=Bylines)
+    # False when the claim's query found nothing for the claim page's chain, disclosure
+    # gap or signal timeline: the template then skips the tag (which would show nothing).
+    has_chain: bool = True
+    has_disclosure_gap: bool = True
+    has_signal_timeline: bool = True
 
     @property
     def evidence(self) -> list[EvidenceView]:
@@ -453,14 +461,17 @@ PAGE_ARTIFACT_KINDS = (
 )
 
 
-def _claim_and_bylines(slug: str) -> tuple[Claim, Bylines]:
-    found = _CLAIM(slug)
+def _claim_and_bylines(
+    slug: str, query: PreparedQuery | None = None
+) -> tuple[Claim, Bylines, tuple[Any, ...]]:
+    """The claim, its bylines, and the columns ``query`` (`_CLAIM` by default) adds."""
+    found = (query or _CLAIM)(slug)
     if not found:
         raise Http404("No published claim has that address.")
     n = len(CLAIM_FIELDS)
     claim = Claim.from_db(DEFAULT_DB_ALIAS, CLAIM_FIELDS, found[0][:n])
     logged_by, reviewed_by, reviewed_at = found[0][n : n + 3]
-    return claim, Bylines(logged_by or "", reviewed_by or "", reviewed_at)
+    return claim, Bylines(logged_by or "", reviewed_by or "", reviewed_at), found[0][n + 3 :]
 
 
 # The claim page shows each stance's first items, oldest first; a link leads to the whole
@@ -475,7 +486,7 @@ STANCE_PAGE_ITEMS = 50  # the stance list's page: the page weight budget is set 
 def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClaimPage:
     """The reader's claim page: the first ``per_stance`` items of each stance and each
     stance's count, in 6 queries, whatever the evidence count."""
-    claim, bylines = _claim_and_bylines(slug)
+    claim, bylines, (chain, disclosure_gap, signal_timeline) = _claim_and_bylines(slug, _CLAIM_PAGE)
     models, content, tags = claim_names(claim.pk)
     rows = _SHOWN(claim.pk, 0, per_stance)
     views, totals = _shown_views(claim.pk, rows, _SHOWN_CAPTURES(claim.pk, 0, per_stance),
@@ -492,7 +503,10 @@ def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClai
         )
         for value, label in Stance.choices
     ]
-    return ShownClaimPage(claim, groups, changes, models, content, tags, bylines)
+    page = ShownClaimPage(claim, groups, changes, models, content, tags, bylines)
+    page.has_chain, page.has_disclosure_gap = bool(chain), bool(disclosure_gap)
+    page.has_signal_timeline = bool(signal_timeline)
+    return page
 
 
 def stance_page(
@@ -504,7 +518,7 @@ def stance_page(
     empty."""
     if stance not in Stance.values:
         raise Http404("There is no such stance.")
-    claim, bylines = _claim_and_bylines(slug)
+    claim, bylines, _ = _claim_and_bylines(slug)
     models, content, tags = claim_names(claim.pk)
     first, last = (number - 1) * per_page, number * per_page
     rows = _STANCE(claim.pk, stance, first, last)
@@ -527,7 +541,7 @@ def stance_page(
 def claim_page(slug: str) -> ClaimPage:
     """Everything the API's claim shows (all its items), in 6 queries whatever the
     evidence count; the reader's page shows a stance's first items (`claim_page_shown`)."""
-    claim, bylines = _claim_and_bylines(slug)
+    claim, bylines, _ = _claim_and_bylines(slug)
     models, content, tags = claim_names(claim.pk)
     items = evidence_rows(claim.pk)
     views = evidence_views(claim.pk, items)
@@ -638,9 +652,9 @@ CHANGE_FIELDS = [field.attname for field in VerdictChange._meta.concrete_fields]
 # took Django about as long as running them.
 
 
-def _claim_of(slug: str) -> QuerySet[Any]:
+def _claim_of(slug: str, *more: Any) -> QuerySet[Any]:
     """The claim's columns, then its bylines: the display names of who logged it and of
-    who last published it (the audit log's ``claim.publish``), and when."""
+    who last published it (the audit log's ``claim.publish``), and when; then ``more``."""
     published = AuditEntry.objects.filter(
         action="claim.publish",
         target_type="catalog.claim",
@@ -654,11 +668,23 @@ def _claim_of(slug: str) -> QuerySet[Any]:
             "created_by__display_name",
             Subquery(published.values("actor__display_name")[:1]),
             Subquery(published.values("created_at")[:1]),
+            *more,
         )
     )
 
 
+def _claim_page_of(slug: str) -> QuerySet[Any]:
+    """`_claim_of`, then whether the claim page's chain, disclosure gap and signal
+    timeline have anything to show: asked here, their tags' own queries (a round trip
+    each, usually for no rows) are only run when they do."""
+    claim = OuterRef("pk")
+    return _claim_of(
+        slug, has_chain(claim), public_claim_fragment_exists(claim), has_claim_timelines()
+    )
+
+
 _CLAIM = PreparedQuery(_claim_of, "")
+_CLAIM_PAGE = PreparedQuery(_claim_page_of, "")
 _NAMES = PreparedQuery(_names_of, 0)
 _EVIDENCE = PreparedQuery(_evidence_of, 0)
 _CAPTURES = PreparedQuery(_captures_of, 0)

@@ -163,17 +163,19 @@ def claim_review(
 def review_body(claim: Claim, evidence: list[Any]) -> str:
     """The claim's summary, then each published item: its kind, whether it is
     grounded or speculative, what it shows and how it was obtained (plain text)."""
-    kinds = dict(EvidenceKind.choices)
-    groundings = dict(Grounding.choices)
+    # Translated once per page, not once per item (lazy labels translate on every use).
+    kinds = {value: str(label) for value, label in EvidenceKind.choices}
+    groundings = {value: str(label) for value, label in Grounding.choices}
+    method = gettext("Method:")
     lines = [" ".join(claim.summary.split())] if claim.summary.strip() else []
     for view in evidence:
         item = view.item
-        head = str(kinds.get(item.kind, item.kind))
+        head = kinds.get(item.kind, item.kind)
         if item.grounding:
             head += f" ({groundings.get(item.grounding, item.grounding)})"
         line = f"{head}: {' '.join(item.summary.split())}"
         if item.method_note:
-            line += f" {gettext('Method:')} {' '.join(item.method_note.split())}"
+            line += f" {method} {' '.join(item.method_note.split())}"
         lines.append(line)
     return "\n".join(lines)
 

@@ -16,10 +16,11 @@ PAGES = {
     "claim list": ("/claims/", 5),
     "filtered list": ("/claims/?model=vidgen&verdict=disputed&verdict=supported&sort=evidence", 6),
     "search": ("/claims/?q=blockcraft&content=blockcraft", {"sqlite": 13, "postgresql": 10}),
-    # +1: the claim's relations (graph); +1: its disclosure gap and cases (disclosures);
-    # +1: the signal timelines of its cited pages (archive)
-    "claim page": ("/claims/vidgen-blockcraft/", 9),
-    "claim page in French": ("/fr/claims/vidgen-blockcraft/", 9),
+    # The claim's query also asks whether its relations (graph), its disclosure gap and
+    # cases (disclosures) and the signal timelines of its cited pages (archive) have
+    # anything to show: +1 query each only when they do (none here).
+    "claim page": ("/claims/vidgen-blockcraft/", 6),
+    "claim page in French": ("/fr/claims/vidgen-blockcraft/", 6),
     "model page": ("/entities/vidgen/", 6),  # +1: its disclosures, gap and cases
     # +2: index rows, paths (graph); +1: signal timelines (archive)
     "work page": ("/entities/blockcraft/", 9),

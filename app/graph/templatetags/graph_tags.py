@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.db.models import Exists, QuerySet
 from django.template.loader import render_to_string
 
 from app.catalog.choices import Strength, Verdict
@@ -83,9 +84,17 @@ def _layout(chain: list[Relation], index: int) -> Row:
     return Row(nodes, edges, nodes[-1].x + NODE_W + PAD, index)
 
 
-_HAS_RELATIONS = PreparedQuery(
-    lambda claim_id: Relation.objects.filter(claim_id=claim_id).values_list("id")[:1], 0
-)
+def _relations_of(claim: Any) -> QuerySet[Relation]:
+    return Relation.objects.filter(claim_id=claim)
+
+
+_HAS_RELATIONS = PreparedQuery(lambda claim_id: _relations_of(claim_id).values_list("id")[:1], 0)
+
+
+def has_chain(claim: Any) -> Exists:
+    """Whether ``claim_chain`` shows anything, as an expression (``claim`` an ``OuterRef``):
+    a claim page's own query asks it instead of the tag's query (app.public.queries)."""
+    return Exists(_relations_of(claim))
 
 
 @register.simple_tag
