@@ -12,16 +12,15 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; the ORM must still work here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from app.catalog.choices import PublicationState
 from app.catalog.models import Evidence
 from app.compare import services
 from app.compare.models import Comparison, ReferenceElement, RunStatus
-from tests.browser import axe_violations, check_page, chromium
+from tests.browser import axe_violations, check_page, chromium, log_in
 from tests.compare.conftest import ELEMENT_TIME, HUD_BOX, Clips
 from tests.compare.helpers import archived
-from tests.conftest import PASSWORD
 from tests.factories import ClaimFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -34,14 +33,6 @@ ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def log_in(page: Page, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/?next=/editor/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/editor/")
 
 
 @pytest.mark.timeout(900)
@@ -64,7 +55,7 @@ def test_alice_records_a_comparison_the_worker_runs_it_and_she_attaches_it_as_ev
     )  # fmt: skip
     context = browser.new_context()
     page = context.new_page()
-    log_in(page, live_server, "alice")
+    log_in(context, live_server.url, alice)
     new_url = f"{live_server.url}/editor/claims/{claim.slug}/comparisons/new/"
     check_page(page, new_url, "compare-editor-new")
     assert axe_violations(page, ALL_IMPACTS) == []  # stricter than the shared check

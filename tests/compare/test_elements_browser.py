@@ -16,11 +16,10 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from playwright.sync_api import Browser, Page, expect
 
 from app.compare.models import ReferenceElement
-from tests.browser import check_page, chromium, no_js_page, screenshot
+from tests.browser import check_page, chromium, log_in, no_js_page, screenshot
 from tests.compare.conftest import HUD_BOX, SOURCE_SIZE, Clips
 from tests.compare.helpers import archived
 from tests.compare.test_elements import png_size
-from tests.conftest import PASSWORD
 from tests.public.test_csp_browser import Watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,14 +29,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def log_in(page: Page, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/?next=/editor/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/editor/")
 
 
 def box_fields(page: Page) -> tuple[int, ...]:
@@ -51,7 +42,7 @@ def test_the_new_element_page_at_three_widths_with_and_without_javascript(
     x, y, w, h = HUD_BOX
     context = browser.new_context()
     page = context.new_page()
-    log_in(page, live_server, "alice")
+    log_in(context, live_server.url, alice)
     base = f"{live_server.url}/editor/elements/new/"
     check_page(page, base, "compare-element-new")
     preview = f"{base}?video={video.pk}&time=00:05&x={x}&y={y}&width={w}&height={h}&action=preview"
@@ -87,7 +78,7 @@ def test_the_new_element_page_at_three_widths_with_and_without_javascript(
 
     # Without JavaScript: choose, show the frame, type the box, preview, save.
     with no_js_page(browser) as plain:
-        log_in(plain, live_server, "alice")
+        log_in(plain.context, live_server.url, alice)
         check_page(plain, base, "compare-element-new-nojs", widths=(390,))
         plain.select_option("#id_video", str(video.pk))
         plain.fill("#id_time", "00:05")
@@ -113,7 +104,7 @@ def test_the_new_element_page_at_three_widths_with_and_without_javascript(
     # The library, with JavaScript, at every width (axe-core runs).
     context = browser.new_context()
     page = context.new_page()
-    log_in(page, live_server, "alice")
+    log_in(context, live_server.url, alice)
     check_page(page, f"{live_server.url}/editor/elements/", "compare-element-library")
     thumb = page.locator(f"#element-{element.pk} img")
     assert tuple(thumb.evaluate("i => [i.naturalWidth, i.naturalHeight]")) == HUD_BOX[2:]

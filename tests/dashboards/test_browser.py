@@ -20,8 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.archive.models import CaptureStatus, ErrorClass
 from app.catalog.choices import DeveloperResponse, OnlineStatus, PublicationState
 from app.catalog.models import Claim, Source
-from tests.browser import VAR_SCREENSHOTS, check_page, chromium, no_js_page
-from tests.conftest import PASSWORD
+from tests.browser import VAR_SCREENSHOTS, check_page, chromium, log_in, no_js_page
 from tests.factories import CaptureFactory, ClaimFactory, EvidenceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,14 +82,6 @@ class Policy:
             self.refused.append(message.text)
 
 
-def log_in(page: Page, site: str, username: str) -> None:
-    page.goto(f"{site}/accounts/login/?next=/newsroom/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/newsroom/$"))
-
-
 def test_the_overview_at_three_widths_in_two_languages(browser: Browser, site: str) -> None:
     page = browser.new_page()
     policy = Policy(page)
@@ -117,8 +108,8 @@ def test_the_newsroom_at_three_widths(browser: Browser, site: str, alice: Any) -
     newsroom_work(alice)
     page = browser.new_page()
     policy = Policy(page)
-    page.goto(f"{site}/editor/")
-    log_in(page, site, "alice")
+    log_in(page.context, site, alice)
+    page.goto(f"{site}/newsroom/")
     expect(page.get_by_role("link", name="Newsroom")).to_be_visible()
     check_page(page, f"{site}/newsroom/", "dashboards-newsroom")
     expect(page.get_by_role("img", name="Review queue by age")).to_be_visible()
@@ -135,7 +126,8 @@ def test_both_dashboards_work_without_javascript(browser: Browser, site: str, al
         page.locator("#chart-verdicts summary").click()  # <details> opens without a script
         expect(page.locator("#chart-verdicts table")).to_be_visible()
         page.screenshot(path=str(VAR_SCREENSHOTS / "dashboards-overview-nojs-390.png"))
-        log_in(page, site, "alice")
+        log_in(page.context, site, alice)
+        page.goto(f"{site}/newsroom/")
         expect(page.get_by_role("heading", name="Review queue", exact=True)).to_be_visible()
         page.locator("#chart-queue summary").click()
         expect(page.locator("#chart-queue table")).to_contain_text("Over 30 days")

@@ -19,8 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.disclosures.demo import seed_disclosures_demo
 from app.disclosures.models import Disclosure, DisclosureKind
 from app.disclosures.services import disclosure_create
-from tests.browser import check_page, chromium, screenshot
-from tests.conftest import PASSWORD
+from tests.browser import check_page, chromium, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WAIT_MS = 30_000
@@ -42,14 +41,6 @@ def assert_accessible(page: Page) -> None:
     assert not serious, "\n".join(serious)
 
 
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/?next=/editor/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/editor/$"))
-
-
 @pytest.fixture
 def draft(pat: Any) -> Disclosure:
     from app.catalog.models import Entity
@@ -66,7 +57,7 @@ def test_pat_fills_a_disclosure_section_by_section_in_place(
     browser: Browser, live_server: Any, draft: Disclosure
 ) -> None:
     page = browser.new_page()
-    log_in(page, live_server.url, "pat")
+    log_in(page.context, live_server.url, draft.created_by)
     page.goto(f"{live_server.url}/editor/disclosures/{draft.pk}/")
     assert_accessible(page)
     section = page.locator("#section-1\\.3")
@@ -103,7 +94,7 @@ def test_the_section_forms_work_without_javascript(
 ) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    log_in(page, live_server.url, "pat")
+    log_in(context, live_server.url, draft.created_by)
     page.goto(f"{live_server.url}/editor/disclosures/{draft.pk}/")
     section = page.locator("#section-2\\.3")
     section.get_by_label("Most relevant domain names (one a line)").fill("youtube.com\ntwitch.tv")

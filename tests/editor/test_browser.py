@@ -18,8 +18,7 @@ import pytest
 from app.archive.models import CaptureStatus
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Evidence, Source
-from tests.browser import chromium, screenshot
-from tests.conftest import PASSWORD
+from tests.browser import chromium, log_in, screenshot
 from tests.factories import EntityFactory
 from tests.lib.servers import LocalServer, serve
 
@@ -63,14 +62,6 @@ def shooter(test: str) -> Callable[[Any, str], None]:
     return shot
 
 
-def log_in(page: Any, live_server: Any) -> None:
-    page.goto(f"{live_server.url}/accounts/login/?next=/editor/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/editor/$"))
-
-
 def _article(server: LocalServer, name: str) -> str:
     # A tracking parameter the normalizer drops: the stored address is clean.
     return server.url_for(f"/{name}.html?utm_source=newsletter")
@@ -86,7 +77,8 @@ def test_alice_logs_a_claim_with_evidence_and_watches_it_archive(
     shot = shooter("test_alice_logs_a_claim_with_evidence_and_watches_it_archive")
     EntityFactory(name="Minecraft", slug="minecraft")
     page = browser.new_page()
-    log_in(page, live_server)
+    log_in(page.context, live_server.url, alice)
+    page.goto(f"{live_server.url}/editor/")
     shot(page, "1-dashboard")
 
     page.get_by_role("link", name="New claim").click()
@@ -185,7 +177,8 @@ def test_the_same_journey_works_without_javascript(
     EntityFactory(name="Minecraft", slug="minecraft")
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    log_in(page, live_server)
+    log_in(context, live_server.url, alice)
+    page.goto(f"{live_server.url}/editor/")
 
     page.get_by_role("link", name="New claim").click()
     page.fill("#id_statement", "Sora was trained on Minecraft gameplay footage.")
