@@ -184,6 +184,7 @@ def test_a_membership_names_a_dataset_version_by_its_number(
         ({"note": ["a", "list"]}, "note", "Give a string"),
         ({"claim": 12}, "claim", "slug"),
         ({"dataset_version": "v1"}, "dataset_version", "number"),
+        ({"dataset_version": 10**20}, "dataset_version", "no version"),
         ({"evidence": "a string"}, None, "Give the evidence as an object"),
         ({"evidence": {**EVIDENCE, "url": "not an address"}}, "evidence.url", ""),
         ({"evidence": {**EVIDENCE, "stance": "maybe"}}, "evidence.stance", "valid choice"),
