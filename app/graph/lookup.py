@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +43,7 @@ from app.lib.keys import (
     youtube_channel,
     youtube_video_id,
 )
-from app.lib.prepared import PreparedQuery
+from app.lib.prepared import PreparedQuery, ids_text, in_ids
 
 MAX_MATCHES = 50
 MAX_QUERY = 300
@@ -135,6 +135,7 @@ class Match:
     exact: bool
     similarity: float
     dataset_id: int
+    version: VersionInfo | None = None  # read with the row (exact keys), else queried
 
     @property
     def kind_label(self) -> str:
@@ -229,12 +230,22 @@ def _exact_query(column: str) -> PreparedQuery:
         return (
             DatasetMember.objects.filter(version__status=ImportStatus.DONE, **{column: value})
             .values_list(
-                *_MEMBER_FIELDS, "version__number", "version__label", "version__dataset_id"
+                *_MEMBER_FIELDS,
+                "version__number",
+                "version__label",
+                "version__dataset_id",
+                *_VERSION_FIELDS,
             )
             .order_by()[:MAX_MATCHES]
         )
 
     return PreparedQuery(build, "")
+
+
+# What the answer shows of a version, read with an exact match's row (no query of its own).
+_VERSION_FIELDS = (
+    "version__imported_at", "version__row_count", "version__file_sha256", "version__source__url"
+)  # fmt: skip
 
 
 _EXACT_COLUMN = {
@@ -252,7 +263,15 @@ def _exact_matches(query: Query) -> list[Match]:
     if not query.value:  # never the rows without a channel or host
         return []
     rows = _EXACT[_EXACT_COLUMN[query.kind]](query.value)
-    return [_match(row, True, 1.0) for row in rows]
+    matches = []
+    for row in rows:
+        match = _match(row[:10], True, 1.0)
+        imported_at, row_count, sha, url = row[10:]
+        match.version = VersionInfo(
+            match.version_number, match.version_label, imported_at, row_count, sha, url or ""
+        )
+        matches.append(match)
+    return matches
 
 
 def _unique(matches: Iterable[Match]) -> list[Match]:
@@ -313,21 +332,103 @@ def _similar(column: str, text: str) -> list[tuple[tuple[Any, ...], float]]:
 # --- Models reached ----------------------------------------------------------
 
 
-def _links(relation_ids: Iterable[int]) -> dict[int, Link]:
+# The hit path's queries, compiled once per connection (`PreparedQuery`): compiling
+# them was about 40 % of a lookup's CPU. Lists of ids are one parameter (`in_ids`).
+# The public rule is the catalog's own (`public_claims`, `public_evidence`), compiled in.
+_RELATION_FIELDS = [f.attname for f in Relation._meta.concrete_fields]
+_CLAIM_FIELDS = [f.attname for f in Claim._meta.concrete_fields]
+_ENTITY_FIELDS = [f.attname for f in Entity._meta.concrete_fields]
+
+
+def _links_query(ids: str) -> Any:
+    evidence = (
+        public_evidence()
+        .filter(claim_id=OuterRef("claim_id"))
+        .order_by()
+        .values("claim_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        Relation.objects.filter(claim__in=public_claims())
+        .extra(where=[in_ids(f"{Relation._meta.db_table}.id")], params=[ids])  # noqa: S610
+        .annotate(evidence_count=Subquery(evidence))
+        .order_by()
+        .values_list(
+            *_RELATION_FIELDS,
+            *(f"claim__{n}" for n in _CLAIM_FIELDS),
+            *(f"upstream__{n}" for n in _ENTITY_FIELDS),
+            *(f"downstream__{n}" for n in _ENTITY_FIELDS),
+            "evidence_count",
+        )
+    )
+
+
+_LINKS = PreparedQuery(_links_query, "")
+_ENTITIES = PreparedQuery(
+    lambda ids: (
+        Entity.objects.extra(  # noqa: S610
+            where=[in_ids(f"{Entity._meta.db_table}.id")], params=[ids]
+        )
+        .order_by()
+        .values_list(*_ENTITY_FIELDS)
+    ),
+    "",
+)
+_VERSIONS = PreparedQuery(
+    lambda ids: (
+        DatasetVersion.objects.filter(status=ImportStatus.DONE)
+        .extra(where=[in_ids(f"{DatasetVersion._meta.db_table}.dataset_id")], params=[ids])  # noqa: S610
+        .order_by("-number")
+        .values_list(
+            "dataset_id",
+            "number",
+            "label",
+            "imported_at",
+            "row_count",
+            "file_sha256",
+            "source__url",
+        )
+    ),
+    "",
+)
+
+
+def _links(relation_ids: Iterable[int], entities: dict[int, Entity]) -> dict[int, Link]:
+    """The public relations among ``relation_ids``, with their claims, public evidence
+    counts and their two ends (added to ``entities``): one query."""
     ids = set(relation_ids)
     if not ids:
         return {}
-    relations = list(
-        Relation.objects.filter(pk__in=ids, claim__in=public_claims()).select_related("claim")
-    )
-    counts = dict(
-        public_evidence()
-        .filter(claim_id__in={r.claim_id for r in relations})
-        .values("claim_id")
-        .annotate(n=Count("id"))
-        .values_list("claim_id", "n")
-    )
-    return {r.pk: Link(r, r.claim, counts.get(r.claim_id, 0)) for r in relations}
+    cuts = [len(_RELATION_FIELDS), len(_CLAIM_FIELDS), len(_ENTITY_FIELDS), len(_ENTITY_FIELDS)]
+    out: dict[int, Link] = {}
+    for row in _LINKS(ids_text(ids)):
+        start = 0
+        parts = []
+        for size in cuts:
+            parts.append(row[start : start + size])
+            start += size
+        relation = Relation.from_db("default", _RELATION_FIELDS, parts[0])
+        claim = Claim.from_db("default", _CLAIM_FIELDS, parts[1])
+        ends = []
+        for values in parts[2:]:
+            entity = entities.get(values[0])
+            if entity is None:
+                entity = entities[values[0]] = Entity.from_db("default", _ENTITY_FIELDS, values)
+            ends.append(entity)
+        relation.claim = claim
+        relation.upstream, relation.downstream = ends
+        out[relation.pk] = Link(relation, claim, row[-1] or 0)
+    return out
+
+
+def _entities(ids: set[int], entities: dict[int, Entity]) -> dict[int, Entity]:
+    """``entities`` and those of ``ids`` it lacks (one query, none when it has them all)."""
+    missing = ids - entities.keys()
+    if missing:
+        for row in _ENTITIES(ids_text(missing)):
+            entities[row[0]] = Entity.from_db("default", _ENTITY_FIELDS, row)
+    return entities
 
 
 def _model_paths(
@@ -347,22 +448,22 @@ def _model_paths(
     ]
 
 
-def _versions(dataset_ids: set[int], numbers: dict[int, set[int]]) -> dict[int, list[VersionInfo]]:
+def _versions(matches: list[Match]) -> dict[int, list[VersionInfo]]:
+    """The done versions holding matches, per dataset, newest first: read with the
+    matches' rows (exact keys), or one query."""
     out: dict[int, list[VersionInfo]] = {}
-    rows = DatasetVersion.objects.filter(
-        dataset_id__in=dataset_ids, status=ImportStatus.DONE
-    ).select_related("source")
-    for v in rows.order_by("-number"):
-        if v.number in numbers.get(v.dataset_id, set()):
-            out.setdefault(v.dataset_id, []).append(
-                VersionInfo(
-                    v.number,
-                    v.label,
-                    v.imported_at,
-                    v.row_count,
-                    v.file_sha256,
-                    v.source.url if v.source else "",
-                )
+    if all(m.version is not None for m in matches):
+        known = {(m.dataset_id, m.version_number): m.version for m in matches}
+        for (dataset_id, _number), version in sorted(known.items(), key=lambda kv: -kv[0][1]):
+            out.setdefault(dataset_id, []).append(version)  # type: ignore[arg-type]
+        return out
+    numbers: dict[int, set[int]] = {}
+    for m in matches:
+        numbers.setdefault(m.dataset_id, set()).add(m.version_number)
+    for dataset_id, number, label, imported_at, rows, sha, url in _VERSIONS(ids_text(numbers)):
+        if number in numbers.get(dataset_id, ()):
+            out.setdefault(dataset_id, []).append(
+                VersionInfo(number, label, imported_at, rows, sha, url or "")
             )
     return out
 
@@ -373,16 +474,19 @@ def answer_for(matches: list[Match], start_entities: list[int]) -> list[DatasetA
     from_entities = paths_from(start_entities, end_kind=EntityKind.DATASET, max_depth=1)
     dataset_ids |= {p.end_id for p in from_entities}
     forward = paths_from(dataset_ids)
+    # Every entity shown: the ends of the links (read with them), then the datasets and
+    # each path's entities that are not among them.
+    entities: dict[int, Entity] = {}
     links = _links(
         [i for p in forward for i in p.relation_ids]
-        + [i for p in from_entities for i in p.relation_ids]
+        + [i for p in from_entities for i in p.relation_ids],
+        entities,
     )
-    entity_ids = dataset_ids | {i for p in forward for i in p.entity_ids}
-    entities = Entity.objects.in_bulk(entity_ids)
-    numbers: dict[int, set[int]] = {}
-    for m in matches:
-        numbers.setdefault(m.dataset_id, set()).add(m.version_number)
-    versions = _versions(dataset_ids, numbers)
+    entity_ids = set(dataset_ids)
+    for p in (*forward, *from_entities):
+        entity_ids.update(p.entity_ids)
+    _entities(entity_ids, entities)
+    versions = _versions(matches)
     answers: dict[int, DatasetAnswer] = {
         pk: DatasetAnswer(entities[pk], versions=versions.get(pk, [])) for pk in dataset_ids
     }

@@ -9,13 +9,14 @@ where the sentinels landed among the SQL parameters, and then only swaps the
 parameters, executes, and applies the ORM's own converters to the rows (aware
 datetimes, decimals, JSON), so the rows are exactly what ``values_list()``
 returns. Only for querysets whose SQL does not depend on the argument values
-(no ``__in`` lists); tests/lib/test_prepared.py compares both paths.
+(no ``__in`` lists: a list of ids goes in as one text parameter instead, through
+`in_ids` and `ids_text`); tests/lib/test_prepared.py compares both paths.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from django.db import connections
@@ -39,6 +40,20 @@ def _same(param: object, sentinel: object) -> bool:
     if isinstance(sentinel, int) and isinstance(param, int) and not isinstance(param, bool):
         return int(param) == sentinel
     return type(param) is type(sentinel) and param == sentinel
+
+
+def in_ids(column: str, alias: str = "default") -> str:
+    """A WHERE fragment for ``.extra()``: ``column`` is one of the ids given as one text
+    parameter (`ids_text`), so the SQL is the same whatever the number of ids."""
+    if connections[alias].vendor == "postgresql":
+        return f"{column} = ANY(CAST(%s AS bigint[]))"
+    return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a fixed column name)
+
+
+def ids_text(ids: Iterable[int], alias: str = "default") -> str:
+    """The ids as the one parameter of `in_ids`: an array literal, or JSON on SQLite."""
+    inner = ",".join(str(int(i)) for i in sorted(set(ids)))
+    return "{" + inner + "}" if connections[alias].vendor == "postgresql" else f"[{inner}]"
 
 
 class PreparedQuery:

@@ -68,6 +68,25 @@ def test_an_isbn10_finds_the_book_its_dataset_and_the_models_with_their_weakest_
     assert (link.claim, link.evidence_count) == (indexed.used.claim, 3)
 
 
+def test_an_exact_answer_is_a_few_queries_and_its_page_reads_nothing_more(
+    indexed: World, django_assert_max_num_queries: Any, django_assert_num_queries: Any
+) -> None:
+    # The key's probe (its rows carry their version), the paths, the links with their
+    # claims, ends and evidence counts: no query per link or per path (issue 12).
+    with django_assert_max_num_queries(4):
+        answer = lookup("0306406152")
+    assert answer.datasets[0].paths[0].links[0].relation.upstream.slug == "books3"
+    with django_assert_num_queries(1):  # a miss: the probe alone
+        assert lookup("978-0-00-000000-2").datasets == []
+    for path in (
+        "/lookup/?q=0306406152",
+        "/fr/lookup/?q=0306406152",
+        "/api/v1/lookup?q=0306406152",
+    ):
+        with django_assert_max_num_queries(4):
+            assert Client().get(path).status_code == 200
+
+
 def test_a_draft_relation_never_shows(indexed: World) -> None:
     answer = lookup("978-0-306-40615-7")
     slugs = {p.model.slug for a in answer.datasets for p in a.paths}

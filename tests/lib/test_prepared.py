@@ -10,7 +10,7 @@ from django.db.models import QuerySet, Value
 
 from app.archive.models import Artifact, ArtifactKind
 from app.catalog.models import Claim, Evidence
-from app.lib.prepared import PreparedQuery
+from app.lib.prepared import PreparedQuery, ids_text, in_ids
 from tests.factories import CaptureFactory, ClaimFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,19 @@ def test_misuse_is_refused() -> None:
     ignores = PreparedQuery(lambda pk: Claim.objects.values_list("id"), 0)
     with pytest.raises(ValueError, match="does not reach the SQL"):
         ignores(1)
+
+
+def test_a_list_of_ids_is_one_parameter_whatever_its_length() -> None:
+    claims = [ClaimFactory() for _ in range(4)]
+    prepared = PreparedQuery(
+        lambda ids: (
+            Claim.objects.extra(where=[in_ids("catalog_claim.id")], params=[ids])
+            .order_by("id")
+            .values_list("id", "slug")
+        ),
+        "",
+    )
+    for chosen in ([], claims[:1], claims[1:3], claims, [*claims, *claims]):
+        ids = [c.pk for c in chosen]
+        expected = list(Claim.objects.filter(pk__in=ids).order_by("id").values_list("id", "slug"))
+        assert prepared(ids_text(ids)) == expected
