@@ -372,7 +372,10 @@ def fixed_rate(port: int, paths: list[str], rate: float, duration: int) -> dict[
 
 
 def collect_static() -> Path:
-    """Production settings serve hashed static names: collect them once for this run."""
+    """Production settings serve hashed static names: collect them once for this run
+    (``--cpu-only`` reuses ``STATIC_ROOT`` when it is set and already collected)."""
+    if (given := os.environ.get("STATIC_ROOT")) and (Path(given) / "staticfiles.json").exists():
+        return Path(given)
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 60,
            "ALLOWED_HOSTS": "127.0.0.1", "SITE_URL": "https://bench.invalid",
@@ -435,27 +438,38 @@ def sqlite(total: int, workdir: Path) -> None:
             f"over {len(times)} lookups")  # fmt: skip
 
 
-def cpu_per_request(exact: list[str], fuzzy: list[str]) -> None:
+def cpu_per_request(exact: list[str], fuzzy: list[str], passes: int = 1) -> None:
     """CPU time of this Django process per uncached request (PostgreSQL's time not included):
-    less disturbed by the other load on a shared machine than latency."""
+    less disturbed by the other load on a shared machine than latency. ``passes``: each
+    list is requested that many times (one warm-up pass first), the median over all."""
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     client = Client()
-    log("\n  CPU per request in one process (median of the runs; PostgreSQL's time excluded):")
+    log(f"\n  CPU per request in one process (median of {passes} pass(es); PostgreSQL's time "
+        f"excluded; queries: the most one request ran):")  # fmt: skip
     for label, paths in (("trivial view /healthz", ["/healthz"] * 40),
                          ("exact, page /lookup/", [f"/lookup/?{q}" for q in exact[:40]]),
                          ("exact, API", [f"/api/v1/lookup?{q}" for q in exact[:40]]),
                          ("fuzzy, page /lookup/", [f"/lookup/?{q}" for q in fuzzy[:20]]),
                          ("fuzzy, API", [f"/api/v1/lookup?{q}" for q in fuzzy[:20]])):  # fmt: skip
-        cpu, wall = [], []
-        for path in paths:
+        cpu, wall, queries = [], [], 0
+        if passes > 1:
+            for path in paths:
+                with CaptureQueriesContext(connection) as ctx:
+                    assert client.get(path).status_code == 200, path
+                queries = max(queries, len(ctx.captured_queries))
+        for path in paths * passes:
             c0, w0 = time.process_time(), time.perf_counter()
             assert client.get(path).status_code == 200, path
             cpu.append((time.process_time() - c0) * 1000)
             wall.append((time.perf_counter() - w0) * 1000)
         log(
-            f"  {label:24} CPU {statistics.median(cpu):6.1f} ms   wall median "
-            f"{statistics.median(wall):7.1f} ms, max {max(wall):7.1f} ms   (load {load()})"
+            f"  {label:24} CPU {statistics.median(cpu):6.2f} ms   wall median "
+            f"{statistics.median(wall):7.1f} ms, max {max(wall):7.1f} ms"
+            + (f"   queries {queries:2}" if passes > 1 else "")
+            + f"   (load {load()})"
         )
 
 
@@ -466,6 +480,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the lookup load")
     parser.add_argument("--skip-import", action="store_true", help="reuse the last import")
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="only the CPU-per-request table, in process, on the last import",
+    )
+    parser.add_argument("--passes", type=int, default=5, help="--cpu-only: passes per list")
     args = parser.parse_args()
     log(f"bench/lookup.py {' '.join(sys.argv[1:])}  rows={args.rows:,}  load average {load()}  "
         f"cores {os.cpu_count()}")  # fmt: skip
@@ -474,6 +494,12 @@ def main() -> None:
     os.environ["MEDIA_ROOT"] = str(media)
     if args.sqlite:
         sqlite(args.rows, workdir)
+        return
+    if args.cpu_only:
+        collect_static()
+        setup_django(DB_URL)
+        cpu_per_request(*sample_queries(args.rows), passes=args.passes)
+        log(f"\nload average at the end {load()}")
         return
     ensure_database(fresh=not args.skip_import)
     env = {**os.environ, "DATABASE_URL": DB_URL}
