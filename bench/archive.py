@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/archive.py [--pages 300] [--threads 50]
         [--browser-pages 60] [--browser-threads 4] [--delay 0.5] [--no-wget]
-        [--skip signals,wacz]
+        [--skip signals,wacz] [--warm-site] [--sites 1]
 
 A local server answers every request (pages and their images) after
 ``--delay`` seconds, like a distant site. Pages are realistic articles of
@@ -289,11 +289,12 @@ def run_pipeline(
         source = Source.objects.create(url=url, normalized_url=normalize_url(url))
         ids.append(request_capture(source=source, enqueue=False).pk)
     if WARM_SITE and getattr(settings, "ARCHIVE_SIGNALS_STEP", True):
-        # --warm-site: the site's robots.txt, ai.txt and tdmrep.json already fetched
-        # today (a site captured before), so the run measures the cached step only.
+        # --warm-site: the sites' robots.txt, ai.txt and tdmrep.json already fetched
+        # today (sites captured before), so the run measures the cached step only.
         from app.archive.steps.consent import host_files, origin_of
 
-        host_files(origin_of(urls[0]))
+        for origin in sorted({origin_of(url) for url in urls}):
+            host_files(origin)
     warm_up()  # load models once, before forking, as the Celery worker does
     connections.close_all()  # never share a connection across fork
     context = multiprocessing.get_context("fork")
@@ -463,6 +464,13 @@ def main() -> None:
         help="fetch the site's robots.txt, ai.txt and tdmrep.json before the timed runs "
         "(the signals step's per-site, per-day cache warm, as for any site but the day's first)",
     )
+    parser.add_argument(
+        "--sites",
+        type=int,
+        default=1,
+        help="spread the pages over this many sites (origins), each fetching its signal "
+        "files on its first capture (default 1: every page from one site)",
+    )
     args = parser.parse_args()
     global WARM_SITE
     WARM_SITE = args.warm_site
@@ -483,14 +491,22 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
     total = args.pages + args.browser_pages
     pages = {f"/articles/{n}": article(n, rng.randint(50_000, 300_000), rng) for n in range(total)}
     sizes = sorted(len(p) for p in pages.values())
-    server = SlowServer(pages, args.delay)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.ARCHIVE_ALLOW_HOSTS = [f"127.0.0.1:{server.server_address[1]}"]
+    # --sites: the pages spread over that many sites (one server each, its own port, so its
+    # own origin): each site's first capture of the day fetches its robots.txt, ai.txt
+    # and tdmrep.json, which the site's other captures then share.
+    servers = [SlowServer(pages, args.delay) for _ in range(max(args.sites, 1))]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.ARCHIVE_ALLOW_HOSTS = [f"127.0.0.1:{s.server_address[1]}" for s in servers]
     skipped = {name.strip() for name in args.skip.split(",") if name.strip()}
     settings.ARCHIVE_SIGNALS_STEP = "signals" not in skipped
     settings.ARCHIVE_WACZ_STEP = "wacz" not in skipped
     print(f"optional steps off: {', '.join(sorted(skipped)) or 'none'}")
-    urls = [server.url(path) for path in pages]
+    print(
+        f"{len(servers)} site(s); their robots.txt, ai.txt and tdmrep.json "
+        + ("fetched before the run (--warm-site)" if WARM_SITE else "fetched in the run")
+    )
+    urls = [servers[n % len(servers)].url(path) for n, path in enumerate(pages)]
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(
         f"{total} generated pages, {sizes[0] // 1024}-{sizes[-1] // 1024} KB "
@@ -525,7 +541,8 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
         floor = run_wget(urls[: args.pages], args.threads, workdir)
         if floor is not None:
             floor.show()
-    server.shutdown()
+    for server in servers:
+        server.shutdown()
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

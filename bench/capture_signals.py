@@ -1,7 +1,7 @@
 """What the consent signals and the trusted timestamps add to one capture.
 
     .venv/bin/python bench/capture_signals.py [--captures 20] [--rounds 6] [--warmup 5]
-        [--delay 0.05]
+        [--delay 0.05] [--profile 40] [--no-stamp]
         [--database-url postgres://...]
 
 After a few captures not counted (first imports), captures generated article pages (bench/archive.py's, 50-300 KB) one at a time
@@ -78,6 +78,14 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.05, help="server delay per request")
     parser.add_argument("--warmup", type=int, default=5, help="captures first, not counted")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        help="print the N costliest functions of the signals step (cProfile on process "
+        "time, cached captures of the 'on' rounds)",
+    )
+    parser.add_argument("--no-stamp", action="store_true", help="skip the timestamps part")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="trainedon-bench-signals-"))
@@ -91,6 +99,7 @@ def main() -> None:
 def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> None:
     setup_django(workdir, database_url)
     from django.conf import settings
+    from django.db import connection
 
     from app.archive.models import HostFile
     from app.archive.pipeline import run_capture_by_id
@@ -118,6 +127,17 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
 
     capture_on: list[float] = []
     capture_off: list[float] = []
+    # CPU seconds of this process and SQL statements, per capture and mode (the server's
+    # threads answer in this process too: a small, equal share for both modes).
+    cpu: dict[str, list[float]] = {"on": [], "off": []}
+    statements: dict[str, list[int]] = {"on": [], "off": []}
+    counted = [0]
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        counted[0] += 1
+        return execute(sql, params, many, context)
+
+    profiler = _step_profiler(args.profile)
     round_medians: dict[str, list[float]] = {"on": [], "off": []}
     first_signals: list[float] = []
     cached_signals: list[float] = []
@@ -148,9 +168,14 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
             for index, url in enumerate(batch):
                 source = source_get_or_create(url=url).source
                 capture = request_capture(source=source, enqueue=False)
-                started = time.perf_counter()
-                run_capture_by_id(capture.pk, attempts=1)
+                counted[0] = 0
+                profiler.active = mode == "on" and index > 0
+                cpu_started, started = time.process_time(), time.perf_counter()
+                with connection.execute_wrapper(count):
+                    run_capture_by_id(capture.pk, attempts=1)
                 times.append(time.perf_counter() - started)
+                cpu[mode].append(time.process_time() - cpu_started)
+                statements[mode].append(counted[0])
                 for step in capture.steps.all():
                     if step.started_at and step.finished_at:
                         seconds = (step.finished_at - step.started_at).total_seconds()
@@ -164,7 +189,7 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
             round_medians[mode].append(statistics.median(times))
             print(f"round {number + 1} signals {mode:<3} load {load()} | capture "
                   f"{spread(times)}")  # fmt: skip
-        for capture_id in stamped_ids:
+        for capture_id in stamped_ids if not args.no_stamp else []:
             cpu, started = time.process_time(), time.perf_counter()
             outcome = stamp_capture(capture_id)
             stamp_wall.append(time.perf_counter() - started)
@@ -184,6 +209,15 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
         for mode in ("on", "off"):
             if (mode, name) in by_step:
                 print(f"  step {name:<9} {mode:<3}    {spread(by_step[(mode, name)])}")
+    for mode in ("on", "off"):
+        print(f"capture CPU, signals {mode:<3} {spread(cpu[mode])}; SQL statements "
+              f"{statistics.median(statements[mode]):.0f} (first of day "
+              f"{statements[mode][0] if statements[mode] else 0})")  # fmt: skip
+    if cpu["on"] and cpu["off"]:
+        on_cpu, off_cpu = statistics.median(cpu["on"]), statistics.median(cpu["off"])
+        print(f"  CPU off/on             {off_cpu / on_cpu * 100:.1f} % (the rate a CPU-bound "
+              f"worker keeps with the step on)")  # fmt: skip
+    profiler.report()
     print(f"signals step, first of day {spread(first_signals)}")
     print(f"signals step, cached     {spread(cached_signals)}")
     print(f"stamp, 2 authorities     {spread(stamp_wall)} wall")
@@ -203,6 +237,47 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
         reads.append(time.perf_counter() - started)
     print(f"C2PA read, signed PNG {len(signed) // 1024} KB {spread(reads)}")
     print(f"load average after: {load()}")
+
+
+class _StepProfiler:
+    """cProfile (process time) around the signals step's ``run_step`` while ``active``."""
+
+    def __init__(self, top: int) -> None:
+        import cProfile
+
+        self.top = top
+        self.active = False
+        self.profile = cProfile.Profile(time.process_time)
+        self.calls = 0
+        if not top:
+            return
+        from app.archive import pipeline
+
+        original = pipeline.run_step
+
+        def run_step(ctx: Any, step: Any) -> None:
+            if not (self.active and step.name == "signals"):
+                return original(ctx, step)
+            self.calls += 1
+            self.profile.enable()
+            try:
+                return original(ctx, step)
+            finally:
+                self.profile.disable()
+
+        pipeline.run_step = run_step  # type: ignore[assignment]
+
+    def report(self) -> None:
+        if not self.top or not self.calls:
+            return
+        import pstats
+
+        print(f"signals step profile, {self.calls} cached captures (process time):")
+        pstats.Stats(self.profile).sort_stats("cumulative").print_stats(self.top)
+
+
+def _step_profiler(top: int) -> _StepProfiler:
+    return _StepProfiler(top)
 
 
 if __name__ == "__main__":
