@@ -32,7 +32,9 @@ What it does, and prints:
    alternately. Prints each phase's latencies, the ratio of B's p95 to A's, and
    how old what readers saw was: responses missing a commit made before they
    were sent, the oldest such, how many were older than 5 s, and per commit the
-   time until the first reader's response showed it.
+   time until the first reader's response showed it; and the CPU per edit of the
+   render worker, the writer, the bench database's PostgreSQL backends and
+   gunicorn (from /proc: a loaded machine's latencies are noise, CPU is not).
 
 Numbers are what this 2-core machine gives while sharing it with the load
 generator (and anything else running); no pass/fail.
@@ -388,6 +390,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+APP_NAME = f"bench-web-{os.getpid()}"
+
+
 def server_env(*, cached: bool, static_root: Path, stale: int = 5) -> dict[str, str]:
     """The production-like settings of the served site (and of its writer and worker)."""
     return {
@@ -405,7 +410,11 @@ def server_env(*, cached: bool, static_root: Path, stale: int = 5) -> dict[str, 
         "STATIC_ROOT": str(static_root),
         "LOG_LEVEL": "WARNING",
         "RATELIMIT_ENABLE": "0",
+        "PGAPPNAME": APP_NAME,  # libpq: tells this run's backends from other users'
     }
+
+
+SERVED: dict[int, int] = {}  # port -> gunicorn's pid (its session: the CPU of the site)
 
 
 @contextmanager
@@ -415,6 +424,7 @@ def server(*, cached: bool, static_root: Path, stale: int = 5) -> Iterator[int]:
     cmd = [str(Path(PYTHON).parent / "gunicorn"), "app.wsgi", "-b", f"127.0.0.1:{port}",
            *GUNICORN.split(), "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    SERVED[port] = proc.pid
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -666,9 +676,70 @@ RENDER_NICE = os.environ.get("BENCH_RENDER_NICE", "0")
 RENDER_CONCURRENCY = os.environ.get("BENCH_RENDER_CONCURRENCY", "2")
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> tuple[int, float]:
+    """(session id, CPU seconds) of a live process; (0, 0.0) once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0, 0.0
+    return int(fields[3]), (int(fields[11]) + int(fields[12])) / TICK
+
+
+def session_cpu(sid: int) -> float:
+    """CPU seconds of the live processes of a session (a server or worker and its pool)."""
+    pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    return sum(cpu for session, cpu in map(process_cpu, pids) if session == sid)
+
+
+class PostgresCpu:
+    """CPU seconds of each PostgreSQL backend of this run (the site, its worker and the
+    writer: their ``application_name``; others may use the bench database), sampled every 0.2 s
+    while it runs: a worker's backend lives for one task, and a backend's CPU is gone
+    from /proc with it (at most its last 0.2 s is missed)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def sample(self, conn: psycopg.Connection[Any]) -> None:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s"
+                            " AND application_name = %s",
+                            (DB_NAME, APP_NAME)).fetchall()  # fmt: skip
+        for (pid,) in rows:
+            cpu = process_cpu(pid)[1]
+            if cpu:
+                self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
+
+    def run(self) -> None:
+        with connect() as conn:
+            while not self.stop.wait(0.2):
+                self.sample(conn)
+
+    def total(self) -> dict[int, float]:
+        return dict(self.seen)
+
+
+def cpu_snapshot(web: int, worker: int | None, writer: int, pg: PostgresCpu) -> dict[str, Any]:
+    return {"web": session_cpu(web), "worker": session_cpu(worker) if worker else 0.0,
+            "writer": process_cpu(writer)[1], "pg": pg.total()}  # fmt: skip
+
+
+def cpu_spent(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
+    """CPU seconds each part spent between two snapshots (a new backend counts from 0)."""
+    spent = {part: after[part] - before[part] for part in ("web", "worker", "writer")}
+    spent["pg"] = sum(cpu - before["pg"].get(pid, 0.0) for pid, cpu in after["pg"].items())
+    return spent
+
+
 @contextmanager
-def render_worker(env: dict[str, str]) -> Iterator[None]:
-    """The Celery worker of the ``render`` queue, as ``docker compose`` runs it."""
+def render_worker(env: dict[str, str]) -> Iterator[int]:
+    """The Celery worker of the ``render`` queue, as ``docker compose`` runs it (its pid,
+    the id of its session)."""
     cmd = ["nice", "-n", RENDER_NICE, PYTHON, "-m", "celery", "-A", "app", "worker",
            "-Q", "render", "-c", RENDER_CONCURRENCY,
            "-n", f"bench-render-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
@@ -676,7 +747,7 @@ def render_worker(env: dict[str, str]) -> Iterator[None]:
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     try:
         time.sleep(6)  # the worker connects and starts its pool
-        yield
+        yield proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
@@ -790,12 +861,12 @@ def render_on_commit(
     env = server_env(cached=True, static_root=static_root, stale=stale)
     paths = [f"/claims/{slug}/" for slug in RC_CLAIMS]
     rows: list[tuple[str, dict[str, float]]] = []
-    ratios, stales = [], []
+    ratios, stales, spent = [], [], []
     with server(cached=True, static_root=static_root, stale=stale) as port:
         for path in paths:  # the site's address is learnt on the first stored page
             get(port, path)
         worker = render_worker(env) if stale else contextlib.nullcontext()
-        with worker:
+        with worker as worker_pid:
             writer = subprocess.Popen(
                 [PYTHON, "-c", WRITER_SCRIPT, *RC_CLAIMS], cwd=ROOT, text=True,
                 env={**env, "DJANGO_SETTINGS_MODULE": "app.settings", "PYTHONPATH": str(ROOT)},
@@ -812,25 +883,34 @@ def render_on_commit(
                     commits.append({**commit, "path": f"/claims/{commit['slug']}/"})
                 raise RuntimeError("the writer stopped")
 
+            pg = PostgresCpu()
+            pg.thread.start()
             try:
                 read_until("READY")
                 time.sleep(8)  # the first renders land
                 for path in paths:
                     get(port, path)
                 for n in range(1, rounds + 1):
+                    snap = cpu_snapshot(SERVED[port], worker_pid, writer.pid, pg)
                     alone, _seen = run_readers(port, paths, rate, duration)
                     first = len(commits)
+                    mid = cpu_snapshot(SERVED[port], worker_pid, writer.pid, pg)
                     writer.stdin.write(f"{duration}\n")
                     writer.stdin.flush()
                     edited, seen = run_readers(port, paths, rate, duration)
                     read_until("IDLE")
+                    time.sleep(2)  # the renders of the last edits
+                    end = cpu_snapshot(SERVED[port], worker_pid, writer.pid, pg)
+                    spent.append((cpu_spent(snap, mid), cpu_spent(mid, end),
+                                  len(commits) - first))  # fmt: skip
                     ages = staleness(commits[first:], seen, paths)
                     rows += [(f"round {n} A: readers alone", alone),
                              (f"round {n} B: readers + writer 1/s", edited)]  # fmt: skip
                     ratios.append(edited["p95"] / max(alone["p95"], 1e-9))
                     stales.append(ages)
-                    time.sleep(5)  # the last renders land before readers are alone
+                    time.sleep(3)  # the last renders land before readers are alone
             finally:
+                pg.stop.set()
                 writer.stdin.close()
                 writer.wait(timeout=30)
     how = f", render worker -c {RENDER_CONCURRENCY} nice {RENDER_NICE}"
@@ -844,6 +924,15 @@ def render_on_commit(
         print(f"  {n:5d} {a['responses']:9d} {a['stale']:6d} {a['beyond_5s']:5d}"
               f" {a['worst_age']:8.2f} {a['edits']:5d}"
               f" {a['delay_p50']:10.2f} {a['delay_p95']:7.2f} {a['delay_max']:7.2f}")  # fmt: skip
+    print("  CPU ms per edit in B (the render worker, the writer, the bench database's"
+          " PostgreSQL backends, gunicorn) and the same parts' CPU s in A / B:")  # fmt: skip
+    for n, (a, b, edits) in enumerate(spent, 1):
+        per = {part: 1000 * b[part] / max(edits, 1) for part in b}
+        print(f"  {n:5d} {edits:3d} edits: worker {per['worker']:6.0f}  writer"
+              f" {per['writer']:5.0f}  pg {per['pg']:6.0f}  ({(b['pg'] - a['pg']) * 1000 / max(edits, 1):+.0f}"
+              f" over A)  web {per['web']:6.0f} ({(b['web'] - a['web']) * 1000 / max(edits, 1):+.0f} over A)"
+              f" | A: web {a['web']:.2f} pg {a['pg']:.2f} worker {a['worker']:.2f}"
+              f" | B: web {b['web']:.2f} pg {b['pg']:.2f} worker {b['worker']:.2f}")  # fmt: skip
 
 
 def main() -> None:
