@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from app.archive import consent
 from app.archive.models import ArtifactKind, Capture, CaptureStatus, ConsentRecord, HostFile
 from app.archive.pipeline import run_capture_by_id
-from app.archive.steps.consent import host_file, origin_of
+from app.archive.steps.consent import HOST_FILES, host_file, host_files, origin_of
 from app.archive.storage import insert_artifacts, open_artifact, put_file
 from tests.lib.servers import redirect, respond
 
@@ -133,6 +136,49 @@ def test_a_sites_files_are_fetched_once_a_day_and_shared_by_its_captures(
     assert body == ROBOTS.encode() and row.day == tomorrow.date()
     assert [r.path for r in signalling.requests].count("/robots.txt") == 2
     assert HostFile.objects.filter(name="robots.txt").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_days_first_capture_fetches_the_sites_files_together(signalling: Any) -> None:
+    """The three files are requested at the same time (the first capture of a site waits
+    for the slowest, not for their sum), and a capture starting meanwhile waits for them
+    instead of fetching again."""
+    spans: dict[str, tuple[float, float]] = {}
+
+    def slow(route: Any) -> Any:
+        def handle(handler: Any) -> None:
+            begun = time.monotonic()
+            time.sleep(0.5)
+            route(handler)
+            spans[handler.path] = (begun, time.monotonic())
+
+        return handle
+
+    for path in ("/robots.txt", "/.well-known/tdmrep.json", "/ai.txt"):
+        signalling.routes[path] = slow(signalling.routes[path])
+    origin = origin_of(signalling.url)
+    results: list[Any] = []
+
+    def capture_of_the_same_site() -> None:
+        try:
+            results.append(host_files(origin))
+        finally:
+            connection.close()
+
+    others = [threading.Thread(target=capture_of_the_same_site) for _ in range(2)]
+    for thread in others:
+        thread.start()
+    for thread in others:
+        thread.join()
+
+    assert sorted(spans) == ["/.well-known/tdmrep.json", "/ai.txt", "/robots.txt"]
+    assert max(begun for begun, _ in spans.values()) < min(end for _, end in spans.values())
+    assert [r.path for r in signalling.requests].count("/robots.txt") == 1
+    assert [results[0][name][1] for name in HOST_FILES] == [
+        results[1][name][1] for name in HOST_FILES
+    ]
+    assert results[0]["robots.txt"][1] == ROBOTS.encode()
+    assert HostFile.objects.count() == 3
 
 
 def test_a_site_without_signal_files_allows_everything_and_says_so(site: Any, archive: Any) -> None:

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from app.archive.models import Artifact, Capture, CaptureStatus, ErrorClass
 from app.archive.storage import insert_artifact, put_file
+from app.lib.prepared import PreparedQuery
 
 if TYPE_CHECKING:
     from app.archive.browser import BrowserProvider
@@ -69,6 +70,20 @@ class StepTimeout(Exception):
     """The step's soft time limit passed (raised by the pipeline's alarm)."""
 
 
+# Whether this run still owns the capture, its row locked until the transaction ends.
+# Every write of every step takes it (two to four times a step): compiled to SQL once
+# per thread and connection instead of each time (about 0.5 ms of CPU each).
+_OWNED = PreparedQuery(
+    lambda pk, token: (
+        Capture.objects.select_for_update()
+        .filter(pk=pk, status=CaptureStatus.RUNNING, worker=token)
+        .values_list("pk")[:1]
+    ),
+    0,
+    "",
+)
+
+
 @dataclass
 class StepOutcome:
     """What a successful step reports besides its artifacts."""
@@ -99,12 +114,7 @@ class CaptureContext:
     def locked(self) -> Iterator[Capture]:
         """A transaction holding the capture row, after checking this run still owns it."""
         with transaction.atomic():
-            owned = (
-                Capture.objects.select_for_update()
-                .filter(pk=self.capture.pk, status=CaptureStatus.RUNNING, worker=self.token)
-                .exists()
-            )
-            if not owned:
+            if not _OWNED(self.capture.pk, self.token):
                 raise LostClaim(f"capture {self.capture.pk} is no longer ours ({self.token})")
             yield self.capture
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,69 +81,91 @@ def _fetch_host_file(origin: str, name: str, now: datetime) -> tuple[dict[str, A
 
 
 def host_files(
-    origin: str, *, now: datetime | None = None
+    origin: str, *, now: datetime | None = None, names: tuple[str, ...] = tuple(HOST_FILES)
 ) -> dict[str, tuple[HostFile, bytes | None]]:
-    """Today's copies of all the origin's files (``HOST_FILES``), in that order.
+    """Today's copies of the origin's files (``names``, by default all of ``HOST_FILES``).
 
     One query when the day's rows are all there (every capture of a site but its
-    first of the day); a file not yet cached, or unreachable for
-    ``UNREACHABLE_RETRY``, goes through ``host_file`` (fetched, under its lock).
+    first of the day). Otherwise (the day's first capture, or a file unreachable
+    for ``UNREACHABLE_RETRY``) the missing files are fetched together, each
+    through the one safe client with its caps, under a lock per origin: the
+    captures of a site that start together in this process wait for those
+    fetches instead of all fetching. Captures in different processes racing on
+    an uncached origin may both fetch; the first row inserted wins and both use it.
     """
     now = now or timezone.now()
     day = now.astimezone(UTC).date()
-    cached = {
-        row.name: row
-        for row in HostFile.objects.filter(origin=origin, day=day, name__in=list(HOST_FILES))
-    }
-    found: dict[str, tuple[HostFile, bytes | None]] = {}
-    for name in HOST_FILES:
-        row = cached.get(name)
-        found[name] = (
-            (row, _read(row))
-            if row is not None and _usable(row, now)
-            else host_file(origin, name, now=now)
-        )
-    return found
+    rows = _day_rows(origin, day, names)
+    if not _due(rows, names, now):
+        return {name: (rows[name], _read(rows[name])) for name in names}
+    with _lock_for(origin):
+        rows = _day_rows(origin, day, names)  # another capture may have fetched them
+        due = _due(rows, names, now)
+        fetched = _fetch_together(origin, due, now)
+        return {
+            name: (
+                _keep(origin, name, day, rows.get(name), *fetched[name])
+                if name in fetched
+                else (rows[name], _read(rows[name]))
+            )
+            for name in names
+        }
 
 
 def host_file(
     origin: str, name: str, *, now: datetime | None = None
 ) -> tuple[HostFile, bytes | None]:
-    """Today's copy of one of the origin's files: from the cache, else fetched and cached.
-
-    Captures of one origin in one process wait for each other (a lock per
-    origin and file); captures in different processes racing on an uncached
-    origin may both fetch, the first row inserted wins and both use it. An
-    ``unreachable`` row is retried after ``UNREACHABLE_RETRY``.
-    """
-    now = now or timezone.now()
-    # One fetch per origin and file at a time in this process: the captures of a
-    # site that start together wait for the first one instead of all fetching.
-    with _lock_for(origin, name):
-        return _host_file(origin, name, now)
+    """Today's copy of one of the origin's files: from the cache, else fetched and cached."""
+    return host_files(origin, now=now, names=(name,))[name]
 
 
-_locks: dict[tuple[str, str], threading.Lock] = {}
+_locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def _lock_for(origin: str, name: str) -> threading.Lock:
+def _lock_for(origin: str) -> threading.Lock:
     with _locks_guard:
         if len(_locks) > 10_000:
             _locks.clear()
-        return _locks.setdefault((origin, name), threading.Lock())
+        return _locks.setdefault(origin, threading.Lock())
+
+
+def _day_rows(origin: str, day: date, names: tuple[str, ...]) -> dict[str, HostFile]:
+    return {
+        row.name: row
+        for row in HostFile.objects.filter(origin=origin, day=day, name__in=list(names))
+    }
+
+
+def _due(rows: dict[str, HostFile], names: tuple[str, ...], now: datetime) -> list[str]:
+    return [name for name in names if name not in rows or not _usable(rows[name], now)]
 
 
 def _usable(row: HostFile, now: datetime) -> bool:
     return row.status != "unreachable" or row.fetched_at > now - UNREACHABLE_RETRY
 
 
-def _host_file(origin: str, name: str, now: datetime) -> tuple[HostFile, bytes | None]:
-    day = now.astimezone(UTC).date()
-    cached = HostFile.objects.filter(origin=origin, name=name, day=day).first()
-    if cached is not None and _usable(cached, now):
-        return cached, _read(cached)
-    fields, body = _fetch_host_file(origin, name, now)
+def _fetch_together(
+    origin: str, names: list[str], now: datetime
+) -> dict[str, tuple[dict[str, Any], bytes | None]]:
+    """Fetch the named files at the same time (network only, no database in the threads):
+    the day's first capture of a site waits for the slowest one, not for their sum."""
+    if len(names) <= 1:
+        return {name: _fetch_host_file(origin, name, now) for name in names}
+    with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="host-file") as pool:
+        futures = {name: pool.submit(_fetch_host_file, origin, name, now) for name in names}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _keep(
+    origin: str,
+    name: str,
+    day: date,
+    cached: HostFile | None,
+    fields: dict[str, Any],
+    body: bytes | None,
+) -> tuple[HostFile, bytes | None]:
+    """Store a fetched file and its row (updating the day's unreachable row, if any)."""
     if body is not None:
         stored = put_file(name=name, data=body)
         fields.update(storage_key=stored.storage_key, sha256=stored.sha256, size=stored.size)
@@ -156,7 +179,7 @@ def _host_file(origin: str, name: str, now: datetime) -> tuple[HostFile, bytes |
     try:
         with transaction.atomic():
             row = HostFile.objects.create(origin=origin, name=name, day=day, **fields)
-    except IntegrityError:  # another capture of the origin cached it first
+    except IntegrityError:  # another process cached it first
         row = HostFile.objects.get(origin=origin, name=name, day=day)
         return row, _read(row)
     return row, body
