@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/trainedon_lookup \\
         .venv/bin/python bench/lookup.py [--rows 10000000] [--skip-import] [--duration 20] [--repeat 3]
+        [--import-only] [--only bench-youtube-a,...]
     .venv/bin/python bench/lookup.py --sqlite --rows 1000000     # how far SQLite goes
 
 1. Generates six index files (streamed to disk; CSV, JSON Lines and Parquet)
@@ -169,9 +170,13 @@ def ensure_database(fresh: bool) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def import_all(total: int, env: dict[str, str], workdir: Path) -> list[dict[str, Any]]:
+def import_all(
+    total: int, env: dict[str, str], workdir: Path, only: set[str] | None = None
+) -> list[dict[str, Any]]:
     results = []
     for name, share, fmt, kind in INDEXES:
+        if only and name not in only:
+            continue
         rows = max(1000, int(total * share))
         path = workdir / f"{name}.{fmt}"
         started = time.monotonic()
@@ -479,6 +484,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the lookup load")
     parser.add_argument("--skip-import", action="store_true", help="reuse the last import")
+    parser.add_argument("--import-only", action="store_true",
+                        help="stop after the import (no lookup rounds)")  # fmt: skip
+    parser.add_argument("--only", default="",
+                        help="import only these indexes (comma-separated names, e.g. "
+                             "bench-youtube-a); the others' rows are not made")  # fmt: skip
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument(
         "--cpu-only",
@@ -506,7 +516,8 @@ def main() -> None:
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     if not args.skip_import:
         log("\nImport (manage.py import_dataset_index, one process per file):")
-        results = import_all(args.rows, env, workdir)
+        only = set(filter(None, args.only.split(",")))
+        results = import_all(args.rows, env, workdir, only)
         rows = sum(r["rows"] for r in results)
         seconds = sum(r["import_s"] for r in results)
         cpu = sum(r["cpu_s"] + r["server_cpu_s"] for r in results)
@@ -514,6 +525,9 @@ def main() -> None:
             f"largest peak RSS {max(r['peak_rss_MB'] for r in results)} MB; importer + "
             f"PostgreSQL CPU {cpu:.0f} s ({rows / max(cpu, 1e-3):,.0f} rows/CPU-s: what a "
             f"core each would give on a quiet machine is between this and twice it)")  # fmt: skip
+    if args.import_only:
+        log(f"\nload average at the end {load()}")
+        return
     collect_static()
     setup_django(DB_URL)
     publish_relations()

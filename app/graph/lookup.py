@@ -291,41 +291,62 @@ def _text_matches(query: Query) -> list[Match]:
     found: dict[tuple[Any, ...], Match] = {}
     folded = query.value.casefold()
     for column in columns:
-        for row, similarity in _similar(column, query.value):
+        for row, similarity, whole in _similar(column, query.value):
             value = row[_MEMBER_FIELDS.index(column)]
-            exact = value.casefold() == folded
+            exact = whole or value.casefold() == folded
             match = _match(row, exact, 1.0 if exact else similarity)
             found.setdefault((match.dataset_id, match.version_number, match.key, row[2]), match)
     ordered = sorted(found.values(), key=lambda m: (not m.exact, -m.similarity))
     return ordered[:MAX_MATCHES]
 
 
-def _similar(column: str, text: str) -> list[tuple[tuple[Any, ...], float]]:
+_SIMILAR_FIELDS = (*_MEMBER_FIELDS, "version__number", "version__label", "version__dataset_id")
+# Close (trigram) matching is for what people type as names: books' titles, and authors,
+# creators and channel names of every kind (migration 0006). Other titles (videos,
+# pages, images) match as a whole, case, spaces and punctuation folded by the database's
+# `graph_title_fold`, through a btree on its 64-bit hash; the fold is compared again.
+_TRIGRAM_KINDS = {"title": (MemberKind.BOOK,), "author": None}
+_WHOLE_TITLE = (
+    "hashtextextended(graph_title_fold(graph_datasetmember.title), 0) = "
+    "hashtextextended(graph_title_fold(%s), 0) "
+    "AND graph_title_fold(graph_datasetmember.title) = graph_title_fold(%s) "
+    "AND graph_title_fold(%s) <> ''"
+)
+
+
+def _similar(column: str, text: str) -> list[tuple[tuple[Any, ...], float, bool]]:
+    """Rows whose ``column`` is like ``text``: (row, similarity, matched as a whole)."""
     members = _done_members().exclude(**{column: ""})
     if connection.vendor == "postgresql":
         # pg_trgm's ``%`` (similarity above pg_trgm.similarity_threshold) uses the
-        # partial GIN index of migration 0002; column names are fixed, text is a parameter.
+        # partial GIN index of migration 0006; column names are fixed, text is a parameter.
         qualified = f"graph_datasetmember.{column}"
+        close = members
+        if (kinds := _TRIGRAM_KINDS[column]) is not None:
+            close = members.filter(kind__in=kinds)
         rows = (
-            members.extra(where=[f"{qualified} %% %s"], params=[text])  # noqa: S610
+            close.extra(where=[f"{qualified} %% %s"], params=[text])  # noqa: S610
             .annotate(similarity=RawSQL(f"similarity({qualified}, %s)", (text,)))  # noqa: S611
             .order_by("-similarity")
-            .values_list(
-                *_MEMBER_FIELDS,
-                "version__number",
-                "version__label",
-                "version__dataset_id",
-                "similarity",
-            )[:MAX_MATCHES]
+            .values_list(*_SIMILAR_FIELDS, "similarity")[:MAX_MATCHES]
         )
-        return [(tuple(r[:-1]), float(r[-1])) for r in rows]
+        out = [(tuple(r[:-1]), float(r[-1]), False) for r in rows]
+        if kinds is not None:
+            whole = (
+                members.exclude(kind__in=kinds)
+                .extra(where=[_WHOLE_TITLE], params=[text, text, text])  # noqa: S610
+                .values_list(*_SIMILAR_FIELDS)
+                .order_by()[:MAX_MATCHES]
+            )
+            out += [(tuple(r), 1.0, True) for r in whole]
+        return out
     # SQLite: a bounded substring scan, scored in Python (docs/graph.md: how far it goes).
     rows = members.filter(**{f"{column}__icontains": text})[:MAX_MATCHES]
     folded = text.casefold()
     scored = []
     for row in rows:
         value = row[_MEMBER_FIELDS.index(column)].casefold()
-        scored.append((tuple(row), SequenceMatcher(None, folded, value).ratio()))
+        scored.append((tuple(row), SequenceMatcher(None, folded, value).ratio(), False))
     return scored
 
 

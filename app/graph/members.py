@@ -29,6 +29,9 @@ from django.db import connection
 PARENT = "graph_datasetmember"
 # PostgreSQL memory for one index build (the importer's RSS is not affected).
 BUILD_MEMORY = "512MB"
+# No parallel workers inside a build: two connections already build two indexes at once
+# (`build`), which is what two cores take; and so the backends' CPU is all the build's.
+BUILD_SETTINGS = (("maintenance_work_mem", BUILD_MEMORY), ("max_parallel_maintenance_workers", "0"))
 
 
 def partitioned() -> bool:
@@ -76,14 +79,21 @@ def _index_definitions(table: str) -> list[str]:
     return out
 
 
-def _run_builds(statements: list[str]) -> None:
+def _run_builds(queue: list[str], lock: threading.Lock) -> None:
+    """Build indexes from the shared queue (first come, first built) until it is empty."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+        for name, value in BUILD_SETTINGS:
+            cursor.execute(f"SET {name} = '{value}'")
         try:
-            for statement in statements:
+            while True:
+                with lock:
+                    if not queue:
+                        break
+                    statement = queue.pop(0)
                 cursor.execute(statement)
         finally:
-            cursor.execute("RESET maintenance_work_mem")
+            for name, _value in BUILD_SETTINGS:
+                cursor.execute(f"RESET {name}")
 
 
 def backend_cpu() -> float | None:
@@ -105,40 +115,49 @@ def backend_cpu() -> float | None:
 helper_cpu = 0.0
 
 
-def _build_in_thread(statements: list[str], errors: list[BaseException]) -> None:
+def _build_in_thread(queue: list[str], lock: threading.Lock, errors: list[BaseException]) -> None:
     global helper_cpu
     try:
-        _run_builds(statements)
+        _run_builds(queue, lock)
         helper_cpu += backend_cpu() or 0.0
     except BaseException as exc:  # handed to the caller's thread, which raises it
+        with lock:
+            queue.clear()  # the caller stops after its current build
         errors.append(exc)
     finally:
         connection.close()
 
 
+def _cost(statement: str) -> int:
+    """Which builds go first: GINs (the slowest) before btrees, titles before the rest."""
+    return (" USING gin " not in statement) * 2 + ("(title" not in statement)
+
+
 def build(version_id: int) -> None:
     """Create the loaded table's indexes (as the parent has them) and its statistics.
 
-    The trigram (GIN) builds take most of the time; they run on a second
-    connection while this one builds the btrees, so two cores share the work.
-    The table is committed, so both connections see it. Inside a transaction
-    (tests) everything runs on this connection.
+    Two connections take the builds from one queue, the slowest first, so two cores
+    share the work whatever the partition holds (a book list's title and author GINs,
+    a video list's key and channel btrees). The table is committed, so both
+    connections see it. Inside a transaction (tests) everything runs on this connection.
     """
     if not partitioned():
         return
     table = table_for(version_id)
-    statements = _index_definitions(table)
-    # Titles are the longest texts most indexes have: their GIN build goes to the helper.
-    slow = sorted((s for s in statements if " USING gin " in s), key=lambda s: "(title" not in s)
-    fast = [s for s in statements if s not in slow]
-    if connection.in_atomic_block or not slow:
-        _run_builds(statements)
+    queue = sorted(_index_definitions(table), key=_cost)
+    lock = threading.Lock()
+    if connection.in_atomic_block or len(queue) < 2:
+        _run_builds(queue, lock)
     else:
         errors: list[BaseException] = []
-        helper = threading.Thread(target=_build_in_thread, args=(slow[:1], errors))
+        helper = threading.Thread(target=_build_in_thread, args=(queue, lock, errors))
         helper.start()
         try:
-            _run_builds(fast + slow[1:])
+            _run_builds(queue, lock)
+        except BaseException:
+            with lock:
+                queue.clear()  # the helper stops after its current build
+            raise
         finally:
             helper.join()
         if errors:

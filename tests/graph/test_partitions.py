@@ -51,8 +51,10 @@ def test_an_import_attaches_the_versions_partition_with_the_parents_indexes(
         return
     assert _attached(version.pk)
     indexes = _partition_indexes(version.pk)
-    assert len(indexes) == 5, indexes  # key, channel, host, title and author trigrams
-    assert any("gin (title gin_trgm_ops)" in d for d in indexes)
+    # key, channel, host, the books' title trigrams, the other titles' folded hash, authors
+    assert len(indexes) == 6, indexes
+    assert any("gin (title gin_trgm_ops)" in d and "'book'" in d for d in indexes)
+    assert any("graph_title_fold" in d for d in indexes)
     assert any("btree (key)" in d for d in indexes)
 
 
@@ -102,6 +104,22 @@ def test_exact_and_close_lookups_answer_from_the_partitions(indexed: World) -> N
     matches = [m for d in close.datasets for m in d.matches]
     assert [(m.title, m.exact) for m in matches] == [("The Sea Inside", False)]
     assert 0 < matches[0].similarity < 1
+
+
+def test_other_titles_match_as_a_whole_with_case_spaces_and_punctuation_folded(
+    indexed: World,
+) -> None:
+    """Close matching is for books' titles and names; a video's title matches as a whole
+    (PostgreSQL: migration 0006's folded-title btree; SQLite scans every title)."""
+    whole = lookup("  SPEED-run! ", "title")
+    found = [(m.title, m.exact, m.similarity) for d in whole.datasets for m in d.matches]
+    part = [m.title for d in lookup("Speedru", "title").datasets for m in d.matches]
+    if members.partitioned():
+        assert found == [("Speedrun", True, 1.0)]
+        assert part == []  # not a close match: a video's title is not trigram-indexed
+        assert lookup("!!!", "title").datasets == []  # nothing left once folded
+    else:
+        assert part == ["Speedrun"]
 
 
 def test_a_version_still_loading_is_invisible_and_a_deleted_one_takes_its_rows(
