@@ -11,7 +11,7 @@ strength and evidence count. Nothing here records or caches the question.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -289,12 +289,8 @@ def _unique(matches: Iterable[Match]) -> list[Match]:
 def _text_matches(query: Query) -> list[Match]:
     columns = ["title", "author"] if query.kind == "text" else [query.kind]
     found: dict[tuple[Any, ...], Match] = {}
-    folded = query.value.casefold()
     for column in columns:
-        for row, similarity, whole in _similar(column, query.value):
-            value = row[_MEMBER_FIELDS.index(column)]
-            exact = whole or value.casefold() == folded
-            match = _match(row, exact, 1.0 if exact else similarity)
+        for row, match in _scored(column, query.value):
             found.setdefault((match.dataset_id, match.version_number, match.key, row[2]), match)
     ordered = sorted(found.values(), key=lambda m: (not m.exact, -m.similarity))
     return ordered[:MAX_MATCHES]
@@ -312,6 +308,16 @@ _WHOLE_TITLE = (
     "AND graph_title_fold(graph_datasetmember.title) = graph_title_fold(%s) "
     "AND graph_title_fold(%s) <> ''"
 )
+
+
+def _scored(column: str, text: str) -> Iterator[tuple[tuple[Any, ...], Match]]:
+    """`_similar`'s rows as matches: exact when matched as a whole or equal to ``text``
+    but for case, else close with their similarity."""
+    folded = text.casefold()
+    index = _MEMBER_FIELDS.index(column)
+    for row, similarity, whole in _similar(column, text):
+        exact = whole or row[index].casefold() == folded
+        yield row, _match(row, exact, 1.0 if exact else similarity)
 
 
 def _similar(column: str, text: str) -> list[tuple[tuple[Any, ...], float, bool]]:
@@ -610,6 +616,17 @@ def _entities_for(query: Query) -> list[tuple[int, str, str, str]]:
     return []
 
 
+def _named(column: str, name: str) -> list[Match]:
+    """The rows whose ``column`` is ``name`` itself: what the lookup labels exact for a
+    typed title or author (`_scored`). On PostgreSQL through the same indexed matching
+    (`_similar`: trigrams for books' titles and for names, the folded-title hash for
+    other titles), never a case-insensitive scan of every partition."""
+    if connection.vendor != "postgresql":
+        rows = _done_members().filter(**{f"{column}__iexact": name})[:MAX_MATCHES]
+        return [_match(row, True, 1.0) for row in rows]
+    return [match for _row, match in _scored(column, name) if match.exact]
+
+
 def entity_matches(kind: str, name: str, website: str, *, by_name: bool = True) -> list[Match]:
     """The index rows that are a work's or creator's: its exact name (case-insensitive;
     titles for a work, authors for a creator) and its website's channel or site
@@ -618,8 +635,7 @@ def entity_matches(kind: str, name: str, website: str, *, by_name: bool = True) 
     matches: list[Match] = []
     if by_name and kind in (EntityKind.WORK, EntityKind.CREATOR):
         column = "title" if kind == EntityKind.WORK else "author"
-        rows = _done_members().filter(**{f"{column}__iexact": name})[:MAX_MATCHES]
-        matches = [_match(row, True, 1.0) for row in rows]
+        matches = _named(column, name)
     if website and (query := website_query(website)) is not None:
         matches += _exact_matches(query)
     return _unique(matches)

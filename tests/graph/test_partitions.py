@@ -162,3 +162,32 @@ def test_run_import_of_a_version_rebuilds_its_table_from_scratch(
     assert sorted(
         DatasetMember.objects.filter(version=version).values_list("title", flat=True)
     ) == ["Another Book", "The Sea Inside"]
+
+
+def test_a_work_or_creator_page_finds_its_name_through_the_indexes(indexed: World) -> None:
+    """An entity page's rows by name (`entity_matches`) follow the lookup's rule for a
+    typed title or author (a video's title folded as a whole), and on PostgreSQL come
+    from the partitions' indexes: with sequential scans off, no partition is read whole."""
+    from django.test.utils import CaptureQueriesContext
+
+    from app.catalog.choices import EntityKind
+    from app.graph.lookup import entity_matches
+
+    with CaptureQueriesContext(connection) as captured:
+        work = entity_matches(EntityKind.WORK, "the sea inside", "")
+        creator = entity_matches(EntityKind.CREATOR, "ANA WRITER", "")
+        clip = entity_matches(EntityKind.WORK, "Speed-run!", "")
+    assert [(m.title, m.exact) for m in work] == [("The Sea Inside", True)]
+    assert [m.author for m in creator] == ["Ana Writer"]
+    if not members.partitioned():
+        assert clip == []  # SQLite compares the name case-insensitively, nothing folded
+        return
+    assert [(m.title, m.exact) for m in clip] == [("Speedrun", True)]
+    member_queries = [q["sql"] for q in captured if "graph_datasetmember" in q["sql"]]
+    assert len(member_queries) >= 4  # books' trigrams and other titles' hash, authors
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in member_queries:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan on graph_datasetmember_v" not in plan, plan
