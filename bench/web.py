@@ -670,9 +670,10 @@ for line in sys.stdin:
 """
 
 
-# The render worker as docker-compose.yml runs it (-c 2, normal priority); the two
-# variables try it niced and smaller, yielding the CPU to the readers' web processes.
-RENDER_NICE = os.environ.get("BENCH_RENDER_NICE", "0")
+# The render worker as docker-compose.yml runs it: -c 2, below the web's CPU priority
+# (there `cpu_shares: 256` against the web's 1024, here nice 10: on one box without
+# containers, the same yielding to the readers). BENCH_RENDER_NICE=0 runs it level.
+RENDER_NICE = os.environ.get("BENCH_RENDER_NICE", "10")
 RENDER_CONCURRENCY = os.environ.get("BENCH_RENDER_CONCURRENCY", "2")
 
 
