@@ -237,6 +237,8 @@ class DatasetMember(models.Model):
         related_name="members",
     )
     kind = models.CharField(max_length=10, choices=MemberKind.choices)
+    # On PostgreSQL key, channel_id and host are in the "C" collation (migration 0007,
+    # their btrees' build cost): an AlterField of one of them must keep it.
     key = models.CharField(max_length=2000, blank=True)
     title = models.CharField(max_length=1000, blank=True)
     author = models.CharField(max_length=500, blank=True)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from app.archive.manifest import write_manifest
 from app.archive.models import ArtifactKind, Capture, CaptureOrigin, CaptureStatus
-from app.archive.storage import sha256_stream, store_artifact
+from app.archive.storage import store_artifact
 from app.catalog import audit, publication
 from app.catalog.choices import EntityKind, PublicationState
 from app.catalog.models import Claim, Entity
@@ -385,8 +385,7 @@ def version_create(
     file_format = file_format or format_of(file_name)
     if file_format not in FileFormat.values:
         raise ValidationError(_("Unknown file format."))
-    with open(path, "rb") as handle:
-        sha, size = sha256_stream(handle)
+    Path(path).stat()  # a missing file fails here, before any row (its hash: the artifact's)
     user = actor if getattr(actor, "pk", None) else None
     try:
         source = source_get_or_create(url=source_url, actor=user).source
@@ -430,8 +429,8 @@ def version_create(
             file_format=file_format,
             default_kind=default_kind,
             file_name=file_name[:300],
-            file_sha256=sha,
-            file_size=size,
+            file_sha256=artifact.sha256,
+            file_size=artifact.size,
             artifact=artifact,
             source=source,
             created_by=user,

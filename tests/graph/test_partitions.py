@@ -191,3 +191,62 @@ def test_a_work_or_creator_page_finds_its_name_through_the_indexes(indexed: Worl
             cursor.execute("EXPLAIN " + sql)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "Seq Scan on graph_datasetmember_v" not in plan, plan
+
+
+def test_exact_keys_compare_bytes_and_probe_each_partitions_btree(indexed: World) -> None:
+    """Migration 0007: ``key``, ``channel_id`` and ``host`` are in the "C" collation on
+    PostgreSQL (their btrees sort with memcmp), in the partitions too (ATTACH requires
+    it); the exact lookups answer as before, through those btrees."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        video = lookup("https://youtu.be/dQw4w9WgXcQ")
+        channel = lookup("https://www.youtube.com/channel/UCuAXFkgsw1L7xaCfnd5JJOw")
+        site = lookup("https://blog.example.org")
+    assert [m.key for d in video.datasets for m in d.matches] == ["dQw4w9WgXcQ"]
+    assert [m.channel_id for d in channel.datasets for m in d.matches] == [
+        "UCuAXFkgsw1L7xaCfnd5JJOw"
+    ]
+    assert [m.host for d in site.datasets for m in d.matches] == ["blog.example.org"]
+    if not members.partitioned():
+        return
+    version = DatasetVersion.objects.get(dataset__entity=indexed.pile)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname, c.collname FROM pg_attribute a "
+            "JOIN pg_collation c ON c.oid = a.attcollation "
+            "WHERE a.attrelid = to_regclass(%s) AND a.attname IN ('key', 'channel_id', 'host')",
+            [members.table_for(version.pk)],
+        )
+        assert dict(cursor.fetchall()) == {"key": "C", "channel_id": "C", "host": "C"}
+    member_queries = [q["sql"] for q in captured if "graph_datasetmember" in q["sql"]]
+    assert len(member_queries) == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql, index in zip(member_queries, ("key", "channel", "host"), strict=True):
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert f"_member_{index} on graph_datasetmember_v" in plan, plan
+            assert "Seq Scan on graph_datasetmember_v" not in plan, plan
+
+
+def test_the_title_fold_gives_what_its_first_definition_gave(db: None) -> None:
+    """Migration 0008 lets titles of ASCII letters, digits and spaces skip the regexp:
+    every title still folds as 0006's definition folded it (the indexes built with it
+    stay valid)."""
+    if not members.partitioned():
+        pytest.skip("PostgreSQL's graph_title_fold")
+    import importlib
+
+    first = importlib.import_module("app.graph.migrations.0008_member_title_fold_fast").FIRST
+    titles = ["Never Gonna Give You Up", "  SPEED-run! ", "", "   ", "R2 D2 2024", "a_b",
+              "tab\there", "Ünïcödé Tïtlé", "İstanbul IŞIK", "ΟΔΟΣ ΟΔΟΣ", "x\u00a0y", "ǅ Ǆ",
+              "Straße", "日本語 タイトル", "!!!", "C'est l'été", "ALL CAPS words"]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(first.replace("graph_title_fold", "pg_temp.title_fold_first"))
+        for title in titles:
+            cursor.execute(
+                "SELECT graph_title_fold(%s), pg_temp.title_fold_first(%s)", [title, title]
+            )
+            now, before = cursor.fetchone()
+            assert now == before, (title, now, before)
