@@ -27,6 +27,10 @@ from app.graph.services import dataset_for, version_claim, version_create
 
 class Command(BaseCommand):
     help = "Archive a dataset index file (CSV, JSONL, Parquet) and import it as a new version."
+    # Like the worker's import (and ``migrate``), no system checks first: they cost about
+    # 1 s of CPU a run (half the command's fixed cost; bench/README.md, helper A2);
+    # ``runserver`` and ``manage.py check`` run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset", nargs="?", help="slug of the dataset entity")
