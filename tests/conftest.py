@@ -114,6 +114,15 @@ def _no_page_from_another_test() -> None:
     purge_all()
 
 
+@pytest.fixture(autouse=True)
+def _no_site_file_from_another_test() -> None:
+    """The same for the signals step's in-process copy of the day's site files
+    (robots.txt...): an earlier test's rows are gone with its database."""
+    from app.archive.steps.consent import forget_host_files
+
+    forget_host_files()
+
+
 def require_service(name: str, available: bool) -> None:
     if available:
         return

@@ -26,7 +26,7 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -152,7 +152,7 @@ def soft_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _step_started(ctx: CaptureContext, step: Step) -> None:
+def _step_started(ctx: CaptureContext, step: Step, started_at: datetime) -> None:
     # A plain insert: an earlier attempt's rows were cleared when this one began.
     with ctx.locked():
         CaptureStep.objects.create(
@@ -161,13 +161,41 @@ def _step_started(ctx: CaptureContext, step: Step) -> None:
             status=StepStatus.RUNNING,
             tool=step.tool,
             tool_version=step.version()[:100],
-            started_at=timezone.now(),
+            started_at=started_at,
         )
 
 
 def _step_finished(
-    ctx: CaptureContext, step: Step, status: str, outcome: StepOutcome, error: StepFailed | None
+    ctx: CaptureContext,
+    step: Step,
+    started_at: datetime,
+    status: str,
+    outcome: StepOutcome,
+    error: StepFailed | None,
 ) -> None:
+    """Record the step's outcome, with the writes it handed over (``write_with_step_row``)
+    in the same transaction; if those fail, the step is recorded as failed without them."""
+    writes, ctx.pending_writes = ctx.pending_writes, []
+    try:
+        _record_step(ctx, step, started_at, _step_fields(status, outcome, error), writes)
+    except LostClaim:
+        raise
+    except Exception as exc:
+        if not writes:
+            raise
+        log.exception(
+            "capture %s: the rows of step %s could not be written", ctx.capture.pk, step.name
+        )
+        if error is None:
+            error = StepFailed(ErrorClass.INTERNAL, f"{type(exc).__name__}: {exc}")
+            ctx.failures.append((step.name, error))
+            if step.required:
+                ctx.fatal = error
+        fields = _step_fields(StepStatus.FAILED, outcome, error)
+        _record_step(ctx, step, started_at, fields, [])
+
+
+def _step_fields(status: str, outcome: StepOutcome, error: StepFailed | None) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "status": status,
         "finished_at": timezone.now(),
@@ -177,13 +205,33 @@ def _step_finished(
     }
     if outcome.tool_version:
         fields["tool_version"] = outcome.tool_version[:100]
+    return fields
+
+
+def _record_step(
+    ctx: CaptureContext,
+    step: Step,
+    started_at: datetime,
+    fields: dict[str, Any],
+    writes: list[Callable[[], None]],
+) -> None:
     with ctx.locked():
-        CaptureStep.objects.filter(capture=ctx.capture, name=step.name).update(**fields)
+        for write in writes:
+            write()
+        if step.recorded_at_end:
+            fields.setdefault("tool_version", step.version()[:100])
+            CaptureStep.objects.create(
+                capture=ctx.capture, name=step.name, tool=step.tool, started_at=started_at, **fields
+            )
+        else:
+            CaptureStep.objects.filter(capture=ctx.capture, name=step.name).update(**fields)
 
 
 def run_step(ctx: CaptureContext, step: Step) -> None:
     """Run one step and record it; failures are recorded, never raised (but ``LostClaim``)."""
-    _step_started(ctx, step)
+    started_at = timezone.now()
+    if not step.recorded_at_end:
+        _step_started(ctx, step, started_at)
     outcome, status, error = StepOutcome(), StepStatus.SUCCEEDED, None
     try:
         with soft_limit(step.time_limit()):
@@ -207,7 +255,7 @@ def run_step(ctx: CaptureContext, step: Step) -> None:
         ctx.failures.append((step.name, error))
         if step.required:
             ctx.fatal = error
-    _step_finished(ctx, step, status, outcome, error)
+    _step_finished(ctx, step, started_at, status, outcome, error)
 
 
 # --------------------------------------------------------------------------

@@ -181,6 +181,63 @@ def test_the_days_first_capture_fetches_the_sites_files_together(signalling: Any
     assert HostFile.objects.count() == 3
 
 
+def test_the_days_site_files_come_from_memory_after_the_first_read(
+    signalling: Any, django_assert_num_queries: Any
+) -> None:
+    """A site's found or missing files of the day are read once per process, then its
+    other captures make no query for them; a deleted row (a new day, in tests) is fetched
+    again, and another day's files are never served."""
+    origin = origin_of(signalling.url)
+    first = host_files(origin)
+    with django_assert_num_queries(0):
+        again = host_files(origin)
+    assert [again[name][1] for name in HOST_FILES] == [first[name][1] for name in HOST_FILES]
+    assert again["robots.txt"][1] == ROBOTS.encode()
+
+    HostFile.objects.filter(name="robots.txt").delete()
+    assert host_files(origin)["robots.txt"][1] == ROBOTS.encode()
+    assert [r.path for r in signalling.requests].count("/robots.txt") == 2
+    tomorrow = timezone.now() + timedelta(days=1)
+    row, _body = host_file(origin, "robots.txt", now=tomorrow)
+    assert row.day == tomorrow.date()
+    assert [r.path for r in signalling.requests].count("/robots.txt") == 3
+
+
+def test_an_unreachable_site_file_is_read_from_the_database_each_time(
+    site: Any, django_assert_num_queries: Any
+) -> None:
+    """An unreachable row changes when it is fetched again (by any process): not kept."""
+    site.routes["/robots.txt"] = respond("oops", 503, content_type="text/plain")
+    origin = origin_of(site.url)
+    assert host_files(origin)["robots.txt"][0].status == "unreachable"
+    with django_assert_num_queries(1):
+        assert host_files(origin)["robots.txt"][0].status == "unreachable"
+
+
+def test_the_step_is_recorded_with_its_rows_or_failed_without_them(
+    signalling: Any, archive: Any, monkeypatch: Any
+) -> None:
+    """The signals step's row is written once, when it ends, in the transaction of its own
+    rows; if those cannot be written, the step is recorded as failed and the page kept."""
+    from django.db import DatabaseError
+
+    def broken(**kwargs: Any) -> Any:
+        raise DatabaseError("no space left on device")
+
+    monkeypatch.setattr("app.archive.steps.consent.insert_artifacts", broken)
+    capture, _ = archive(signalling.url_for("/signals.html"))
+
+    assert capture.status == CaptureStatus.PARTIAL
+    step = capture.steps.get(name="signals")
+    assert (step.status, step.error_class) == ("failed", "internal")
+    assert "no space left on device" in step.error_text
+    assert step.started_at is not None and step.started_at <= step.finished_at
+    assert not ConsentRecord.objects.filter(capture=capture).exists()
+    files = files_of(capture)
+    assert "page.html" in files and "manifest.json" in files
+    assert {"signals.json", "signals-headers.json", "robots.txt"}.isdisjoint(files)
+
+
 def test_a_site_without_signal_files_allows_everything_and_says_so(site: Any, archive: Any) -> None:
     capture, _ = archive(site.url_for("/article.html"))
 

@@ -105,6 +105,8 @@ class CaptureContext:
     failures: list[tuple[str, StepFailed]] = field(default_factory=list)
     fatal: StepFailed | None = None
     tool_versions: dict[str, str] = field(default_factory=dict)
+    # Writes (SQL only) a step hands to the transaction that records its outcome.
+    pending_writes: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def is_html(self) -> bool:
@@ -156,6 +158,13 @@ class CaptureContext:
                 self.capture.save(update_fields=list(capture_fields))
         return made
 
+    def write_with_step_row(self, write: Callable[[], None]) -> None:
+        """Run ``write`` (inserts, no file I/O) in the short transaction, holding the
+        capture row, that records this step's outcome: one transaction for the step's
+        rows and its ``CaptureStep`` instead of two. The write happens even if the step
+        then fails; if it raises, the step is recorded as failed (``internal``)."""
+        self.pending_writes.append(write)
+
     def save_capture(self, *fields: str) -> None:
         """Save named fields of the capture, under the ownership lock."""
         with self.locked():
@@ -175,3 +184,7 @@ class Step:
     time_limit: Callable[[], float]
     # A required step that fails ends the capture (nothing else can work without it).
     required: bool = False
+    # A short step's row is inserted once, when it ends (with its start time), not
+    # also as "running" when it starts: one transaction a capture fewer, and none
+    # more with ``write_with_step_row``. While it runs, the capture shows no row for it.
+    recorded_at_end: bool = False

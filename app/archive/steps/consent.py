@@ -11,7 +11,8 @@ Stores, each hashed into the manifest:
 - ``signals.json``: the parsed record (``app.archive.consent.build_record``),
 
 and a ``ConsentRecord`` row for pages and timelines: all the rows in one short
-transaction (``insert_artifacts``, an upsert of the record). A missing file is a
+transaction (``insert_artifacts``, an upsert of the record), the one that records
+the step (``recorded_at_end``, ``ctx.write_with_step_row``). A missing file is a
 finding, not a failure; the step fails (``connection``, ``timeout``...) only
 when ``robots.txt`` could not be read at all, and never ends the capture.
 """
@@ -19,7 +20,6 @@ when ``robots.txt`` could not be read at all, and never ends the capture.
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -28,9 +28,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from app.archive import consent
+from app.archive.manifest import canonical_json
 from app.archive.models import ArtifactKind, ConsentRecord, HostFile
 from app.archive.serializers import iso_utc
 from app.archive.steps.base import CaptureContext, Step, StepFailed, StepOutcome
@@ -85,31 +87,114 @@ def host_files(
 ) -> dict[str, tuple[HostFile, bytes | None]]:
     """Today's copies of the origin's files (``names``, by default all of ``HOST_FILES``).
 
-    One query when the day's rows are all there (every capture of a site but its
-    first of the day). Otherwise (the day's first capture, or a file unreachable
-    for ``UNREACHABLE_RETRY``) the missing files are fetched together, each
-    through the one safe client with its caps, under a lock per origin: the
+    Every capture of a site but its first of the day finds them in this process's
+    memory (``_day_cache``: no query, no storage read); otherwise one query, when the
+    day's rows are all there. Otherwise (the day's first capture, or a file
+    unreachable for ``UNREACHABLE_RETRY``) the missing files are fetched together,
+    each through the one safe client with its caps, under a lock per origin: the
     captures of a site that start together in this process wait for those
     fetches instead of all fetching. Captures in different processes racing on
     an uncached origin may both fetch; the first row inserted wins and both use it.
     """
     now = now or timezone.now()
     day = now.astimezone(UTC).date()
+    found = _day_cache.get(origin, day, names)
+    if found is not None:
+        return found
     rows = _day_rows(origin, day, names)
     if not _due(rows, names, now):
-        return {name: (rows[name], _read(rows[name])) for name in names}
+        return _day_cache.keep(
+            origin, day, {name: (rows[name], _read(rows[name])) for name in names}
+        )
     with _lock_for(origin):
-        rows = _day_rows(origin, day, names)  # another capture may have fetched them
+        found = _day_cache.get(origin, day, names)  # another capture may have fetched them
+        if found is not None:
+            return found
+        rows = _day_rows(origin, day, names)
         due = _due(rows, names, now)
         fetched = _fetch_together(origin, due, now)
-        return {
-            name: (
-                _keep(origin, name, day, rows.get(name), *fetched[name])
-                if name in fetched
-                else (rows[name], _read(rows[name]))
-            )
-            for name in names
+        return _day_cache.keep(
+            origin,
+            day,
+            {
+                name: (
+                    _keep(origin, name, day, rows.get(name), *fetched[name])
+                    if name in fetched
+                    else (rows[name], _read(rows[name]))
+                )
+                for name in names
+            },
+        )
+
+
+class _DayCache:
+    """The day's site files that can no longer change, per origin, with their bytes.
+
+    A ``found`` or ``missing`` row is never updated once written (only an
+    ``unreachable`` one is, when fetched again: those are not kept here), so a
+    process may keep it for the rest of its UTC day. Keyed by (origin, day): another
+    day's files are never served (the cache is emptied when the day changes), and a
+    ``HostFile`` row saved or deleted through the ORM drops its entry (``forget``: tests
+    and benches delete the rows to start a new day; ``forget_host_files`` empties it).
+    Bounded in bytes; the rows returned are shared between threads: never change them.
+    """
+
+    MAX_BYTES = 32 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[str, str], tuple[HostFile, bytes | None]] = {}
+        self._day: date | None = None
+        self._bytes = 0
+        self._guard = threading.Lock()
+
+    def get(
+        self, origin: str, day: date, names: tuple[str, ...]
+    ) -> dict[str, tuple[HostFile, bytes | None]] | None:
+        if day != self._day:
+            return None
+        files = self._files
+        try:
+            return {name: files[(origin, name)] for name in names}
+        except KeyError:
+            return None
+
+    def keep(
+        self, origin: str, day: date, files: dict[str, tuple[HostFile, bytes | None]]
+    ) -> dict[str, tuple[HostFile, bytes | None]]:
+        final = {
+            name: (row, body)
+            for name, (row, body) in files.items()
+            if row.day == day
+            and (row.status == "missing" or (row.status == "found" and body is not None))
         }
+        if not final:
+            return files
+        size = sum(len(body or b"") for _row, body in final.values())
+        with self._guard:
+            if day != self._day or self._bytes + size > self.MAX_BYTES:
+                self._files, self._day, self._bytes = {}, day, 0
+            for name, entry in final.items():
+                old = self._files.get((origin, name))
+                self._files[(origin, name)] = entry
+                self._bytes += len(entry[1] or b"") - len(old[1] or b"" if old else b"")
+        return files
+
+    def forget(self, instance: HostFile, **_kwargs: Any) -> None:
+        """A row saved or deleted: its origin's file is read from the database again."""
+        with self._guard:
+            entry = self._files.pop((instance.origin, instance.name), None)
+            if entry is not None:
+                self._bytes -= len(entry[1] or b"")
+
+    def clear(self) -> None:
+        with self._guard:
+            self._files, self._day, self._bytes = {}, None, 0
+
+
+_day_cache = _DayCache()
+forget_host_files = _day_cache.clear
+post_save.connect(_day_cache.forget, sender=HostFile, dispatch_uid="host-file-day-cache-save")
+post_delete.connect(_day_cache.forget, sender=HostFile, dispatch_uid="host-file-day-cache-delete")
 
 
 def host_file(
@@ -206,10 +291,6 @@ def _file_entry(row: HostFile) -> dict[str, Any]:
     }
 
 
-def _canonical(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False).encode()
-
-
 def run(ctx: CaptureContext) -> StepOutcome:
     result = ctx.fetch
     assert result is not None
@@ -248,7 +329,7 @@ def run(ctx: CaptureContext) -> StepOutcome:
     raw = {"url": result.url, "headers": headers, "meta": meta}
     files.append(
         (
-            put_file(name=HEADERS_NAME, data=_canonical(raw)),
+            put_file(name=HEADERS_NAME, data=canonical_json(raw)),
             {
                 "kind": ArtifactKind.SIGNAL,
                 "media_type": "application/json",
@@ -259,7 +340,7 @@ def run(ctx: CaptureContext) -> StepOutcome:
     )
     files.append(
         (
-            put_file(name=RECORD_NAME, data=_canonical(record)),
+            put_file(name=RECORD_NAME, data=canonical_json(record)),
             {
                 "kind": ArtifactKind.SIGNAL,
                 "media_type": "application/json",
@@ -279,17 +360,21 @@ def run(ctx: CaptureContext) -> StepOutcome:
         content_usage=summary["content_usage"],
         record=record,
     )
-    # The rows in one short transaction: the artifacts in one INSERT, the record
-    # in one INSERT ... ON CONFLICT (an earlier attempt of the capture may have left one).
-    with ctx.locked():
-        for artifact in insert_artifacts(capture=ctx.capture, files=files):
-            ctx.artifacts[artifact.name] = artifact
+    # The rows in one short transaction, the one that records the step (its row is
+    # written once, at its end): the artifacts in one INSERT, the record in one
+    # INSERT ... ON CONFLICT (an earlier attempt of the capture may have left one).
+
+    def write_rows() -> None:
+        made = insert_artifacts(capture=ctx.capture, files=files)
         ConsentRecord.objects.bulk_create(
             [consent_row],
             update_conflicts=True,
             unique_fields=["capture"],
             update_fields=RECORD_FIELDS,
         )
+        ctx.artifacts.update((artifact.name, artifact) for artifact in made)
+
+    ctx.write_with_step_row(write_rows)
     details = {
         "robots_txt": summary["robots_txt"],
         "disallowed": len(summary["disallowed_agents"]),
@@ -344,4 +429,5 @@ STEP = Step(
     tool="protego + trainedon signals",
     version=_protego_version,
     time_limit=time_limit,
+    recorded_at_end=True,
 )
