@@ -138,6 +138,23 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
         return execute(sql, params, many, context)
 
     profiler = _step_profiler(args.profile)
+    # CPU seconds of each step (process time around the pipeline's run_step, the step's
+    # own rows and CaptureStep record included), per mode.
+    step_cpu: dict[tuple[str, str], list[float]] = {}
+    mode_now = ["warm-up"]  # not reported
+    from app.archive import pipeline
+
+    timed_step = pipeline.run_step
+
+    def run_step_timed(ctx: Any, step: Any) -> None:
+        started_cpu = time.process_time()
+        try:
+            return timed_step(ctx, step)
+        finally:
+            spent = time.process_time() - started_cpu
+            step_cpu.setdefault((mode_now[0], step.name), []).append(spent)
+
+    pipeline.run_step = run_step_timed  # type: ignore[assignment]
     round_medians: dict[str, list[float]] = {"on": [], "off": []}
     first_signals: list[float] = []
     cached_signals: list[float] = []
@@ -162,6 +179,7 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
         for number in range(args.rounds):
             mode = "on" if number % 2 == 0 else "off"
             settings.ARCHIVE_SIGNALS_STEP = mode == "on"
+            mode_now[0] = mode
             HostFile.objects.all().delete()  # a new day for the site
             batch = urls[number * args.captures : (number + 1) * args.captures]
             times = []
@@ -213,6 +231,11 @@ def bench(args: argparse.Namespace, workdir: Path, database_url: str | None) -> 
         print(f"capture CPU, signals {mode:<3} {spread(cpu[mode])}; SQL statements "
               f"{statistics.median(statements[mode]):.0f} (first of day "
               f"{statements[mode][0] if statements[mode] else 0})")  # fmt: skip
+    for (mode, name), values in sorted(step_cpu.items()):
+        if name == "signals" and mode != "warm-up":
+            # The first capture of each "on" round fetches the site's files: left out.
+            cached = [v for i, v in enumerate(values) if i % args.captures != 0]
+            print(f"  step CPU {name} {mode:<3} {spread(cached)} (cached site files)")
     if cpu["on"] and cpu["off"]:
         on_cpu, off_cpu = statistics.median(cpu["on"]), statistics.median(cpu["off"])
         print(f"  CPU off/on             {off_cpu / on_cpu * 100:.1f} % (the rate a CPU-bound "
