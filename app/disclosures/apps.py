@@ -11,3 +11,8 @@ class DisclosuresConfig(AppConfig):
 
     def ready(self) -> None:
         from app.disclosures import signals  # noqa: F401
+        from app.disclosures.queries import public_claim_fragment_exists
+        from app.public import sections
+
+        # The claim page's own query asks whether the gap has anything to show.
+        sections.register("disclosure_gap", public_claim_fragment_exists)

@@ -39,10 +39,9 @@ from app.catalog.access import public_claims, public_evidence, public_sources
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import AuditEntry, Claim, Entity, Evidence, Tag, VerdictChange
 from app.catalog.naming import counts_sql, named_counts, naming_sql, public_naming
-from app.disclosures.queries import public_claim_fragment_exists
 from app.graph.templatetags.graph_tags import has_chain
 from app.lib.prepared import PreparedQuery
-from app.public import search
+from app.public import search, sections
 from app.public.cache import versioned
 from app.public.filters import ClaimFilters, Sort, apply_filters
 from app.public.rows import ArtifactRow, CaptureRow, EvidenceRow, SourceRow
@@ -486,7 +485,8 @@ STANCE_PAGE_ITEMS = 50  # the stance list's page: the page weight budget is set 
 def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClaimPage:
     """The reader's claim page: the first ``per_stance`` items of each stance and each
     stance's count, in 6 queries, whatever the evidence count."""
-    claim, bylines, (chain, disclosure_gap, signal_timeline) = _claim_and_bylines(slug, _CLAIM_PAGE)
+    claim, bylines, (chain, signal_timeline, *shown) = _claim_and_bylines(slug, _CLAIM_PAGE)
+    registered = dict(zip(sections.names(), shown, strict=True))
     models, content, tags = claim_names(claim.pk)
     rows = _SHOWN(claim.pk, 0, per_stance)
     views, totals = _shown_views(claim.pk, rows, _SHOWN_CAPTURES(claim.pk, 0, per_stance),
@@ -504,8 +504,9 @@ def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClai
         for value, label in Stance.choices
     ]
     page = ShownClaimPage(claim, groups, changes, models, content, tags, bylines)
-    page.has_chain, page.has_disclosure_gap = bool(chain), bool(disclosure_gap)
-    page.has_signal_timeline = bool(signal_timeline)
+    page.has_chain, page.has_signal_timeline = bool(chain), bool(signal_timeline)
+    # Without its app registered (`app.public.sections`) the tag runs its own query.
+    page.has_disclosure_gap = bool(registered.get("disclosure_gap", True))
     return page
 
 
@@ -674,13 +675,12 @@ def _claim_of(slug: str, *more: Any) -> QuerySet[Any]:
 
 
 def _claim_page_of(slug: str) -> QuerySet[Any]:
-    """`_claim_of`, then whether the claim page's chain, disclosure gap and signal
-    timeline have anything to show: asked here, their tags' own queries (a round trip
-    each, usually for no rows) are only run when they do."""
+    """`_claim_of`, then whether the claim page's chain, signal timeline and registered
+    sections (`app.public.sections`: the disclosure gap) have anything to show: asked
+    here, their tags' own queries (a round trip each, usually for no rows) are only run
+    when they do."""
     claim = OuterRef("pk")
-    return _claim_of(
-        slug, has_chain(claim), public_claim_fragment_exists(claim), has_claim_timelines()
-    )
+    return _claim_of(slug, has_chain(claim), has_claim_timelines(), *sections.expressions(claim))
 
 
 _CLAIM = PreparedQuery(_claim_of, "")
