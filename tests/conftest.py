@@ -372,3 +372,13 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30, interval: float 
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def browser(live_server: Any) -> Iterator[Any]:
+    """Chromium for a browser test against the live server (`tests.browser.chromium`),
+    closed before the server stops. A module may define its own ``browser``."""
+    from tests.browser import chromium
+
+    with chromium() as launched:
+        yield launched

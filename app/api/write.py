@@ -8,6 +8,8 @@ editor pages, so a token can do exactly what its owner could do in a browser
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -196,14 +198,22 @@ def claim_publish(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(claim_json(publish(request, perm.access_claim(request.user, slug))))
 
 
-def publish(request: HttpRequest, claim: Claim) -> Claim:
-    """Publish a claim the user may see (a claim, or the claim asserting a relation)."""
+@contextmanager
+def _publication_errors() -> Iterator[None]:
+    """The publication action's refusals as API errors: a transition the user may not
+    make is a 403, any other (the claim's state, a missing source) a 409."""
     try:
-        return claim_publish_service(claim=claim, actor=_user(request))
+        yield
     except publication.TransitionNotAllowed as exc:
         raise ApiError(403, "forbidden", str(exc)) from None
     except publication.PublicationError as exc:
         raise ApiError(409, "conflict", str(exc)) from None
+
+
+def publish(request: HttpRequest, claim: Claim) -> Claim:
+    """Publish a claim the user may see (a claim, or the claim asserting a relation)."""
+    with _publication_errors():
+        return claim_publish_service(claim=claim, actor=_user(request))
 
 
 @api_write("POST")
@@ -225,14 +235,10 @@ def withdraw(request: HttpRequest, claim: Claim) -> Claim:
     form = WithdrawForm(_form_data(read_json(request), ("reason",)))
     if not form.is_valid():
         raise _invalid(form)
-    try:
+    with _publication_errors():
         return claim_withdraw_service(
             claim=claim, actor=_user(request), reason=form.cleaned_data["reason"]
         )
-    except publication.TransitionNotAllowed as exc:
-        raise ApiError(403, "forbidden", str(exc)) from None
-    except publication.PublicationError as exc:
-        raise ApiError(409, "conflict", str(exc)) from None
 
 
 @api_write("POST")

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from app.catalog.choices import EntityKind
 from app.catalog.models import Claim
-from tests.browser import axe_violations, chromium, log_in
+from tests.browser import axe_violations, log_in
 from tests.factories import EntityFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def test_at_390px_both_pickers_pick_and_the_claim_keeps_them(

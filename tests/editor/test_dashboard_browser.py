@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,18 +11,12 @@ from django.test import Client
 from app.archive.models import CaptureStatus, ErrorClass
 from app.catalog.choices import PublicationState
 from app.moderation.models import Decision
-from tests.browser import check_page, chromium
+from tests.browser import check_page
 from tests.factories import CaptureFactory, ClaimFactory, EvidenceFactory, SourceFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def test_the_dashboard_and_claim_form_read_at_every_width(browser, live_server, alice):

@@ -4,14 +4,13 @@ result, and the same path without JavaScript from the claim's moderation page.""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from app.catalog.choices import PublicationState
 from app.catalog.models import AuditEntry, Claim
-from tests.browser import axe_violations, check_page, chromium, log_in, no_js_page
+from tests.browser import axe_violations, check_page, log_in, no_js_page
 from tests.factories import ClaimFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
@@ -19,22 +18,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-def _login(context: Any, live_server: Any, user: Any) -> None:
-    log_in(context, live_server.url, user)
-
-
 def test_the_confirmation_reads_at_every_width_and_refuses_an_empty_reason(
     browser: Any, live_server: Any, bob: Any
 ) -> None:
     claim = ClaimFactory(statement="Gemini was trained on a leaked forum dump.")
     context = browser.new_context()
-    _login(context, live_server, bob)
+    log_in(context, live_server.url, bob)
     page = context.new_page()
     confirm = f"{live_server.url}/editor/claims/{claim.slug}/withdraw/"
     check_page(page, confirm, "claim-withdraw", (390, 768, 1366))
@@ -68,7 +57,7 @@ def test_without_javascript_from_the_moderation_page_and_back(
 ) -> None:
     claim = ClaimFactory(statement="Claude was trained on a private mailing list.")
     with no_js_page(browser) as page:
-        _login(page.context, live_server, bob)
+        log_in(page.context, live_server.url, bob)
         confirm = f"{live_server.url}/editor/claims/{claim.slug}/withdraw/"
         check_page(page, confirm, "claim-withdraw-nojs", (390,))
         moderation = f"{live_server.url}/moderation/claims/{claim.pk}/"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,22 +11,12 @@ from app.catalog.choices import EntityKind, PublicationState
 from app.catalog.models import Entity
 from app.graph.models import DatasetVersion, Relation, RelationKind
 from app.graph.services import dataset_for, relation_add
-from tests.browser import VAR_SCREENSHOTS, axe_violations, check_page, chromium, log_in, no_js_page
+from tests.browser import VAR_SCREENSHOTS, axe_violations, check_page, log_in, no_js_page
 from tests.factories import ClaimFactory, EntityFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-def _login(context: Any, live_server: Any, user: Any) -> None:
-    log_in(context, live_server.url, user)
 
 
 def _pick(page: Any, end: str, typed: str, slug: str) -> None:
@@ -60,7 +49,7 @@ def test_the_form_reads_at_every_width_and_htmx_swaps_errors_in_place(
     browser: Any, live_server: Any, alice: Any, entities: None
 ) -> None:
     context = browser.new_context()
-    _login(context, live_server, alice)
+    log_in(context, live_server.url, alice)
     page = context.new_page()
     url = f"{live_server.url}/editor/relations/new/"
     check_page(page, url, "relation-editor", (390, 768, 1366))
@@ -94,7 +83,7 @@ def test_without_javascript_errors_then_success(
     browser: Any, live_server: Any, alice: Any, entities: None
 ) -> None:
     with no_js_page(browser) as page:
-        _login(page.context, live_server, alice)
+        log_in(page.context, live_server.url, alice)
         url = f"{live_server.url}/editor/relations/new/"
         check_page(page, url, "relation-editor-nojs", (390,))
         page.check("input[name=kind][value=derivation]")
@@ -121,7 +110,7 @@ def test_a_membership_with_its_index_version_picked_with_htmx(
     browser: Any, live_server: Any, carol: Any, entities: None
 ) -> None:
     context = browser.new_context()
-    _login(context, live_server, carol)
+    log_in(context, live_server.url, carol)
     page = context.new_page()
     page.goto(f"{live_server.url}/editor/relations/new/")
     page.check("input[name=kind][value=membership]")
@@ -150,7 +139,7 @@ def test_edit_and_remove_read_at_every_width_and_edit_with_htmx(
     relation = relation_add(claim=claim, kind=RelationKind.USE, upstream=books3,
                             downstream=llama, attribution="alleged", actor=alice)  # fmt: skip
     context = browser.new_context()
-    _login(context, live_server, alice)
+    log_in(context, live_server.url, alice)
     page = context.new_page()
     edit = f"{live_server.url}/editor/relations/{relation.pk}/edit/"
     check_page(page, edit, "relation-edit", (390, 768, 1366))
@@ -169,7 +158,7 @@ def test_edit_and_remove_read_at_every_width_and_edit_with_htmx(
     assert "Relation saved." in page.inner_text("body")
     context.close()
     moderator = browser.new_context()
-    _login(moderator, live_server, bob)
+    log_in(moderator, live_server.url, bob)
     page = moderator.new_page()
     remove = f"{live_server.url}/editor/relations/{relation.pk}/remove/"
     check_page(page, remove, "relation-remove", (390, 768, 1366))
@@ -185,7 +174,7 @@ def test_without_javascript_search_pick_versions_edit_and_remove(
     browser: Any, live_server: Any, carol: Any, entities: None
 ) -> None:
     with no_js_page(browser) as page:
-        _login(page.context, live_server, carol)
+        log_in(page.context, live_server.url, carol)
         page.goto(f"{live_server.url}/editor/relations/new/")
         page.check("input[name=kind][value=membership]")
         page.fill("#q-upstream", "sea")
@@ -235,7 +224,7 @@ def test_at_390px_an_empty_save_shows_its_errors_then_a_relation_is_added_with_h
 ) -> None:
     claim = _claim_of(alice)
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    _login(context, live_server, alice)
+    log_in(context, live_server.url, alice)
     page = context.new_page()
     url = f"{live_server.url}/editor/claims/{claim.slug}/relations/new/"
     check_page(page, url, "relation-claim-new", (390,))
@@ -290,7 +279,7 @@ def test_without_javascript_the_from_end_survives_the_to_search(
 ) -> None:
     claim = _claim_of(alice)
     with no_js_page(browser, viewport={"width": 390, "height": 844}) as page:
-        _login(page.context, live_server, alice)
+        log_in(page.context, live_server.url, alice)
         page.goto(f"{live_server.url}/editor/claims/{claim.slug}/relations/new/")
         page.check("input[name=kind][value=membership]")
         # Searched and not picked yet: the "From" results stay listed after searching "To".

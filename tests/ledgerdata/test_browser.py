@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +13,11 @@ import pytest
 
 from app.catalog.models import Claim
 from app.ledgerdata.models import ImportRun
-from tests.browser import chromium, screenshot
+from tests.browser import screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 WAIT_MS = 120_000
-
-
-@pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def ledger_file(path: Path) -> Path:

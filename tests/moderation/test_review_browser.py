@@ -4,7 +4,6 @@ and with JavaScript off (plain forms: the bulk publish asks for confirmation on 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,19 +13,13 @@ from django.test import Client
 from app.catalog import audit
 from app.catalog.choices import PublicationState
 from app.catalog.models import AuditEntry, Claim
-from tests.browser import VAR_SCREENSHOTS, check_page, chromium, no_js_page
+from tests.browser import VAR_SCREENSHOTS, check_page, no_js_page
 from tests.factories import ClaimFactory
 from tests.moderation import review_world
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def session_cookie(user: Any, live_server: Any) -> dict[str, str]:
