@@ -47,11 +47,17 @@ def guess_media_type(name: str, default: str = "application/octet-stream") -> st
 
 
 def _put(storage: Storage, key: str, content: File[Any]) -> None:
-    if not storage.exists(key):
-        saved = storage.save(key, content)
-        if saved != key:  # a storage that renames on collision would break addressing
-            storage.delete(saved)
-            raise RuntimeError(f"Storage renamed {key!r} to {saved!r}.")
+    if storage.exists(key):
+        return
+    saved = storage.save(key, content)
+    if saved == key:
+        return
+    # The storage renamed ours: the key was taken between exists() and save(). The key is
+    # the bytes' SHA-256, so another capture writing the same bytes (two media captures of
+    # one video, their identical thumbnails) got there first: its file is ours; drop the copy.
+    storage.delete(saved)
+    if not storage.exists(key):  # renamed for another reason: it would break addressing
+        raise RuntimeError(f"Storage renamed {key!r} to {saved!r}.")
 
 
 @dataclass(frozen=True)
