@@ -1,4 +1,5 @@
-"""The workspace's comparison pages: record one, watch its run, review, lower, attach.
+"""The workspace's comparison pages: record one, watch its run, review, lower, attach,
+and the queue of finished comparisons awaiting the signed-in editor's review.
 
 Writes go through the services: the evidence item through
 ``app.catalog.services.evidence_add`` / ``evidence_update``, its publication
@@ -13,12 +14,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from app.catalog import access, publication
 from app.catalog import services as catalog
@@ -26,8 +28,16 @@ from app.catalog.choices import EvidenceKind, PublicationState
 from app.compare import files, ladder, services
 from app.compare.forms import ComparisonForm, LowerForm, seconds
 from app.compare.models import Comparison, InputRole, RunStatus
-from app.compare.queries import REVIEWS_NEEDED, access_comparison, is_reviewed
+from app.compare.queries import (
+    REVIEWS_NEEDED,
+    access_comparison,
+    awaiting_review,
+    is_reviewed,
+    may_review,
+    review_page_size,
+)
 from app.editor.common import is_htmx, user_of, workspace
+from app.public.filters import BadFilter, page_number
 
 FINAL = (RunStatus.SUCCEEDED, RunStatus.FAILED)
 
@@ -118,7 +128,7 @@ def _context(request: HttpRequest, comparison: Comparison, **extra: Any) -> dict
         "reviews_needed": REVIEWS_NEEDED,
         "reviewed": is_reviewed(comparison),
         "has_reviewed": any(r.reviewer_id == request.user.pk for r in reviewers),
-        "may_review": access.has(request.user, access.EDIT_ANY_EVIDENCE),
+        "may_review": may_review(request.user),
         "attached": bool(comparison.manifest_sha256)
         and comparison.manifest_sha256 in (item.method_note or ""),
         "lower_form": extra.pop("lower_form", None)
@@ -146,7 +156,7 @@ def comparison_manage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comparison_review(request: HttpRequest, pk: int) -> HttpResponse:
     comparison = access_comparison(request.user, pk, write=True)
-    if not access.has(request.user, access.EDIT_ANY_EVIDENCE):
+    if not may_review(request.user):
         raise PermissionDenied("Only editors review comparisons.")
     try:
         services.review_add(
@@ -158,6 +168,25 @@ def comparison_review(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, comparison, str(exc))
     messages.success(request, _("Your review is recorded."))
     return HttpResponseRedirect(_manage_url(comparison))
+
+
+@workspace
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Finished comparisons awaiting the user's review (``queries.awaiting_review``),
+    oldest first, a page at a time; editors only, like the review itself."""
+    if not may_review(request.user):
+        raise PermissionDenied("Only editors review comparisons.")
+    try:
+        number = page_number(request.GET)
+    except BadFilter as error:
+        return render(request, "400.html", {"message": str(error)}, status=400)
+    try:
+        page = Paginator(awaiting_review(request.user), review_page_size()).page(number)
+    except EmptyPage:
+        raise Http404("That page does not exist.") from None
+    context = {"page": page, "reviews_needed": REVIEWS_NEEDED}
+    return render(request, "compare/review_queue.html", context)
 
 
 @workspace

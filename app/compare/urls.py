@@ -6,12 +6,13 @@ app_name = "compare"
 urlpatterns = [
     path("comparisons/<int:pk>/", views.comparison_detail, name="detail"),
     path("comparisons/<int:pk>/files/<str:name>", views.comparison_file, name="file"),
-    # The workspace (editors): record, watch, review, lower the wording, attach.
+    # The workspace (editors): record, watch, review (and the queue), lower the wording, attach.
     path(
         "editor/claims/<slug:slug>/comparisons/new/",
         editor_views.comparison_new,
         name="new",
     ),
+    path("editor/comparisons/awaiting-review/", editor_views.review_queue, name="review_queue"),
     path("editor/comparisons/<int:pk>/", editor_views.comparison_manage, name="manage"),
     path("editor/comparisons/<int:pk>/review/", editor_views.comparison_review, name="review"),
     path("editor/comparisons/<int:pk>/wording/", editor_views.comparison_lower, name="lower"),

@@ -145,6 +145,14 @@ OTHER_RECORDS = {
 }
 
 
+# Addresses without parameters that list workspace work, by the family above (the rule of
+# `_expected` for a published claim: who may open the list at all). Each app's tests check
+# what the list holds for whom.
+WORKSPACE_LISTS = {
+    "compare:review_queue": "editors",  # tests/compare/test_review_queue.py: whose, which
+}
+
+
 def _patterns(patterns: list[Any], ns: str | None = None) -> Iterator[tuple[str, URLPattern]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -284,6 +292,18 @@ def test_each_person_gets_what_the_rule_says(
             if response.status_code not in expected or leaked:
                 wrong.append((name, state, response.status_code, sorted(expected)))
     assert wrong == []
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_each_person_may_open_the_workspace_lists_the_rule_says(
+    person: str, request: pytest.FixtureRequest
+) -> None:
+    client = Client()
+    if person != "anonymous":
+        client.force_login(request.getfixturevalue(person))
+    got = {name: client.get(reverse(name)).status_code for name in WORKSPACE_LISTS}
+    expected = {n: _expected(f, person, S.PUBLISHED) for n, f in WORKSPACE_LISTS.items()}
+    assert {n: code for n, code in got.items() if code not in expected[n]} == {}
 
 
 def test_listings_never_show_unpublished_work(world: dict[str, Case], client: Client) -> None:

@@ -12,7 +12,7 @@ from app.archive.models import ArtifactKind
 from app.archive.storage import store_artifact
 from app.catalog.choices import EvidenceKind, SourceKind
 from app.compare import services
-from app.compare.models import Comparison, InputRole, ReferenceElement
+from app.compare.models import Comparison, InputRole, ReferenceElement, Review
 from tests.compare.conftest import ELEMENT_TIME, HUD_BOX, Clips
 from tests.factories import CaptureFactory, EvidenceFactory, SourceFactory
 
@@ -64,3 +64,34 @@ def make_comparison(
             method=METHOD,
             actor=actor,
         )
+
+
+def recorded(
+    recorder: Any,
+    *,
+    status: str = "succeeded",
+    reviewers: tuple[Any, ...] = (),
+    at: Any = None,
+    claim: Any = None,
+    output: Any = None,
+) -> Comparison:
+    """A comparison row as a run left it (no file, no analysis): for lists and queues.
+    ``output`` may be shared between rows; by default each gets a small archived file."""
+    if output is None:
+        capture = CaptureFactory(source=SourceFactory(kind=SourceKind.VIDEO))
+        output = store_artifact(
+            capture=capture, kind=ArtifactKind.VIDEO, name="output.mp4", data=b"\0" * 64,
+            media_type="video/mp4",
+        )  # fmt: skip
+    evidence = EvidenceFactory(
+        kind=EvidenceKind.OUTPUT_COMPARISON, **({"claim": claim} if claim else {})
+    )
+    comparison = Comparison.objects.create(
+        evidence=evidence, output=output, model_name=METHOD.model_name,
+        generated_on=METHOD.generated_on, prompt=METHOD.prompt, prompt_class=METHOD.prompt_class,
+        attempts=METHOD.attempts, resembling=METHOD.resembling, status=status,
+        created_by=recorder, **({"created_at": at} if at else {}),
+    )  # fmt: skip
+    for reviewer in reviewers:
+        Review.objects.create(comparison=comparison, reviewer=reviewer)
+    return comparison

@@ -29,7 +29,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 14  # includes the moderation decisions and the user's suggestions
+DASHBOARD_QUERIES = 15  # includes the moderation decisions, the user's suggestions and the
+# count of comparisons awaiting their review (compare/_review_badge.html, editors only)
 CLAIM_PAGE_QUERIES = 10  # 9, and the relations the claim asserts (ends and version joined)
 CLAIM_FORM_QUERIES = 7
 
