@@ -17,9 +17,11 @@ page shown to the wrong reader. The store is in process memory (nothing is share
 between processes or written to the page cache), bounded, and emptied when a
 setting changes (tests' ``override_settings``).
 
-``translated_path`` memoizes the other recurring cost of the frame: the current
-address in each language (the ``hreflang`` links and the language switch) resolved
-through the URLconf four times a page.
+``language_choices`` memoizes the other recurring cost of the frame: what the
+``hreflang`` links and the language switch need per language (the current address
+in that language, resolved through the URLconf, the switch's ``set_language``
+address with its ``?next=``, the language's own name), computed once per address
+and language instead of by four template tags per language and page.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.urls import get_script_prefix, translate_url
-from django.utils.translation import get_language
+from django.template.defaultfilters import capfirst, urlencode
+from django.urls import get_script_prefix, reverse, translate_url
+from django.utils.translation import get_language, get_language_info
 
 MAX_FRAGMENTS = 2_000
 MAX_PATHS = 4_096
@@ -40,7 +44,9 @@ MAX_PATHS = 4_096
 _ids = itertools.count(1)
 _lock = threading.Lock()
 _fragments: dict[tuple[int, str | None, str], str] = {}
-_paths: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+# (code, own name, the current address in that language, the switch's formaction, active)
+LanguageChoice = tuple[str, str, str, str, bool]
+_choices: OrderedDict[tuple[str | None, str, str], tuple[LanguageChoice, ...]] = OrderedDict()
 
 
 def new_id() -> int:
@@ -62,24 +68,39 @@ def fragment(fragment_id: int, render: Any) -> str:
     return text
 
 
-def translated_path(full_path: str, language: str) -> str:
-    """``translate_url(full_path, language)``, remembered for the last few thousand
-    addresses (it resolves and reverses through the URLconf each time)."""
+def language_choices(full_path: str | None) -> tuple[LanguageChoice, ...]:
+    """Per language of ``LANGUAGES``, in order: its code, its own name ("Français"), the
+    page ``full_path`` in it (``translate_url``; "/" without a page), the language
+    switch button's formaction (``set_language`` with that address as ``?next=``) and
+    whether it is the active language. Remembered for the last few thousand
+    addresses: resolving and reversing through the URLconf each time was a visible
+    share of every page's frame."""
+    language = get_language()
     key = (full_path, language, get_script_prefix())
-    found = _paths.get(key)
+    found = _choices.get(key)
     if found is None:
-        found = translate_url(full_path, language)
+        found = _language_choices(full_path, language)
         with _lock:
-            _paths[key] = found
-            if len(_paths) > MAX_PATHS:
-                _paths.popitem(last=False)
+            _choices[key] = found
+            if len(_choices) > MAX_PATHS:
+                _choices.popitem(last=False)
     return found
+
+
+def _language_choices(full_path: str | None, active: str) -> tuple[LanguageChoice, ...]:
+    action = reverse("set_language")
+    choices = []
+    for code, _name in settings.LANGUAGES:
+        target = "/" if full_path is None else translate_url(full_path, code)
+        name = capfirst(get_language_info(code)["name_local"])
+        choices.append((code, name, target, f"{action}?next={urlencode(target)}", code == active))
+    return tuple(choices)
 
 
 def clear() -> None:
     with _lock:
         _fragments.clear()
-        _paths.clear()
+        _choices.clear()
 
 
 @receiver(setting_changed)

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from django.template import Context, Template, TemplateSyntaxError
 from django.test import Client, override_settings
-from django.urls import set_script_prefix, translate_url
+from django.urls import set_script_prefix
 from django.utils import translation
+from django.utils.translation import get_language
 
 from app.archive.models import CaptureStatus
 from app.catalog.choices import OnlineStatus
@@ -46,7 +47,11 @@ def page(client: Client, url: str) -> str:
 
 def rendered_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fragments, "fragment", lambda _id, draw: draw())
-    monkeypatch.setattr(fragments, "translated_path", translate_url)
+    monkeypatch.setattr(
+        fragments,
+        "language_choices",
+        lambda path: fragments._language_choices(path, get_language()),
+    )
     monkeypatch.setattr(render, "markdown", render.markdown.__wrapped__)
     monkeypatch.setattr(public_tags, "_plain_words", public_tags._plain_words.__wrapped__)
 
@@ -152,3 +157,18 @@ def test_fragments_are_kept_per_script_prefix_and_dropped_when_settings_change()
         assert template.render(Context()) == "/"
         with override_settings(STATIC_URL="/elsewhere/"):
             assert not fragments._fragments
+
+
+def test_language_choices_follow_the_active_language_and_point_home_without_a_page() -> None:
+    with translation.override("fr"):
+        choices = fragments.language_choices(None)
+        assert fragments.language_choices("/fr/claims/c/") == (
+            ("en", "English", "/claims/c/", "/i18n/setlang/?next=/claims/c/", False),
+            ("fr", "Français", "/fr/claims/c/", "/i18n/setlang/?next=/fr/claims/c/", True),
+        )
+    assert [(code, target, action) for code, _name, target, action, _active in choices] == [
+        ("en", "/", "/i18n/setlang/?next=/"),
+        ("fr", "/", "/i18n/setlang/?next=/"),
+    ]
+    with translation.override("en"):
+        assert [active for *_rest, active in fragments.language_choices(None)] == [True, False]

@@ -72,12 +72,11 @@ def filter_query(filters: ClaimFilters, **changes: Any) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def translated_path(context: dict[str, Any], language: str) -> str:
-    """The current page's address in another language (for hreflang and the switch)."""
+def language_choices(context: dict[str, Any]) -> tuple[fragments.LanguageChoice, ...]:
+    """The current page in each language, for the hreflang links and the language
+    switch: ``{% language_choices as languages %}`` (see `fragments.language_choices`)."""
     request = context.get("request")
-    if request is None:
-        return "/"
-    return fragments.translated_path(request.get_full_path(), language)
+    return fragments.language_choices(None if request is None else request.get_full_path())
 
 
 @register.filter
