@@ -2,11 +2,12 @@
 
 A relation's evidence, verdict, strength and publication state are its claim's
 (`app.graph.models.Relation`), so ``GET /relations/{id}`` answers for a published
-claim only (`app.graph.visibility`, as the lookup and the exports), and evidence,
+claim only (`app.graph.visibility`, as the lookup and the exports), and evidence, submit,
 publish and withdraw on a relation are the claim's own actions
-(`app.api.write`), through the trust core's one publication action. Creating and
-removing go through `app.graph.services`, as the relation editor does, with the
-same forms and the same permission checks (`app.catalog.access`).
+(`app.api.write`), through the trust core's one publication action. Creating,
+changing (``PATCH /relations/{id}``, on the read's address) and removing go through
+`app.graph.services`, as the relation editor does, with the same forms and the same
+permission checks (`app.catalog.access`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from app.api import serializers
 from app.api.auth import ApiError, api_write, read_json
@@ -26,11 +28,18 @@ from app.api.write import (
     claim_json,
     evidence_fields,
     publish,
+    submit,
     withdraw,
 )
 from app.catalog import access as perm
 from app.catalog.models import Claim
-from app.graph.forms import RelationClaimForm, RelationForm, RelationRemoveForm, entities_named
+from app.graph.forms import (
+    RelationClaimForm,
+    RelationEditForm,
+    RelationForm,
+    RelationRemoveForm,
+    entities_named,
+)
 from app.graph.models import DatasetVersion, Relation
 from app.graph.serializers import relation_json
 from app.graph.services import (
@@ -38,6 +47,7 @@ from app.graph.services import (
     change_needs_reason,
     relation_create,
     relation_remove,
+    relation_update,
 )
 from app.graph.visibility import public_claims
 from app.lib.urls import InvalidURL
@@ -49,6 +59,9 @@ from app.public.render import absolute, fast_reverse
 # relation form's "upstream" and "downstream", named as the read side names them.
 RELATION_INPUT = ("kind", "from", "to", "stage", "attribution", "dataset_version", "note",
                   "statement")  # fmt: skip
+# The body of PATCH /relations/{id}: the relation editor's fields; the claim stays.
+RELATION_EDIT = ("kind", "from", "to", "stage", "attribution", "dataset_version", "note",
+                 "reason")  # fmt: skip
 FORM_NAMES = {"from": "upstream", "to": "downstream"}
 API_NAMES = {form: api for api, form in FORM_NAMES.items()}
 
@@ -80,6 +93,20 @@ def relation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "evidence": [serializers.evidence_item(view) for view in page.evidence],
         "api_url": absolute(fast_reverse("api:relation", relation.pk)),
     })  # fmt: skip
+
+
+@csrf_exempt
+def relation(request: HttpRequest, pk: int) -> HttpResponse:
+    """/api/v1/relations/{id}: GET (HEAD) reads a published relation, whoever asks; PATCH
+    changes it with a token. One address, so the two are dispatched here, before the
+    read's page cache, which never sees a PATCH."""
+    if request.method == "PATCH":
+        return relation_patch(request, pk)
+    if request.method in ("GET", "HEAD"):
+        return relation_detail(request, pk)
+    response = ApiError(405, "method_not_allowed", "Use GET, or PATCH with a token.").response()
+    response["Allow"] = "GET, HEAD, PATCH"
+    return response
 
 
 # --- Write: token auth, the relation editor's services --------------------------------
@@ -239,3 +266,61 @@ def relation_remove_view(request: HttpRequest, pk: int) -> JsonResponse:
     except ValidationError as exc:
         raise ApiError(400, "invalid", "Invalid fields.", {"reason": exc.messages}) from None
     return JsonResponse({**gone, "removed": True})
+
+
+@api_write("POST")
+def relation_submit(request: HttpRequest, pk: int) -> JsonResponse:
+    """POST /api/v1/relations/{id}/submit: send the draft claim that asserts it for review
+    (the relation editor's "Save and submit"), with every link it asserts; published at
+    once for who may publish directly."""
+    relation = _writable(request, pk, write=True)
+    relation.claim = submit(request, relation.claim)
+    return JsonResponse(relation_state(relation))
+
+
+def _edit_data(relation: Relation, body: dict[str, Any]) -> dict[str, str]:
+    """The relation editor's form data: the relation's fields, then the body's (``null``
+    empties a field, e.g. the stage of a use that becomes a membership)."""
+    given = _form_data({k: "" if v is None else v for k, v in body.items()}, RELATION_EDIT)
+    if not set(given) - {"reason"}:
+        fields = ", ".join(name for name in RELATION_EDIT if name != "reason")
+        raise ApiError(400, "invalid", f"Give at least one field to change: {fields}.")
+    data = {
+        "kind": relation.kind, "from": relation.upstream.slug, "to": relation.downstream.slug,
+        "stage": relation.stage, "attribution": relation.attribution, "note": relation.note,
+        **given,
+    }  # fmt: skip
+    # A version is named by its number in the "to" dataset (kept as is when not given).
+    version = (
+        _version_pk(data) if "dataset_version" in given else str(relation.dataset_version_id or "")
+    )
+    form = {FORM_NAMES.get(k, k): v for k, v in data.items()}
+    return {**form, "dataset_version": version}
+
+
+@api_write("PATCH")
+def relation_patch(request: HttpRequest, pk: int) -> JsonResponse:
+    """PATCH /api/v1/relations/{id}: change some of a relation's fields (the relation
+    editor's Edit): who may change its claim; a claim past its draft needs a "reason"
+    (audited, the claim's state stays). 409 when the claim already asserts the result."""
+    relation = _writable(request, pk, write=True)
+    form = RelationEditForm(
+        _edit_data(relation, read_json(request)),
+        needs_reason=change_needs_reason(relation.claim),
+    )
+    if not form.is_valid():
+        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        raise ApiError(400, "invalid", "Some fields are invalid.", _api_fields(fields))
+    data = form.cleaned_data
+    try:
+        relation = relation_update(
+            relation=relation, actor=_user(request), reason=data["reason"], kind=data["kind"],
+            upstream=data["upstream"], downstream=data["downstream"], stage=data["stage"],
+            attribution=data["attribution"], dataset_version=data.get("dataset_version"),
+            note=data["note"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "duplicate":
+            raise ApiError(409, "conflict", " ".join(exc.messages)) from None
+        raise ApiError(400, "invalid", " ".join(exc.messages)) from None
+    return JsonResponse(relation_state(relation))

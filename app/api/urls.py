@@ -13,7 +13,8 @@ read_patterns: list[URLPattern | URLResolver] = [
     path("claims/<slug:slug>/prov", include("app.ledgerdata.api_urls")),
     path("entities/<slug:slug>", views.entity_detail, name="entity"),
     path("sources/<int:pk>", views.source_detail, name="source"),
-    path("relations/<int:pk>", relations.relation_detail, name="relation"),
+    # GET reads (cached, public); PATCH is the write side's (relations.relation_patch).
+    path("relations/<int:pk>", relations.relation, name="relation"),
     path("exports/<slug:dataset>.<slug:fmt>", exports.export, name="export"),
     path("openapi.json", views.openapi, name="openapi"),
 ]
@@ -25,12 +26,14 @@ write_patterns: list[URLPattern | URLResolver] = [
     path("sources/<int:pk>/retry", write.source_retry, name="source-retry"),
     path("claims/<slug:slug>/evidence", write.evidence_create, name="claim-evidence-create"),
     path("claims/<slug:slug>/publish", write.claim_publish, name="claim-publish"),
+    path("claims/<slug:slug>/submit", write.claim_submit, name="claim-submit"),
     path("claims/<slug:slug>/withdraw", write.claim_withdraw, name="claim-withdraw"),
     path("claims/<slug:slug>/verdict", write.claim_verdict, name="claim-verdict"),
     path("evidence/<int:pk>", write.evidence_update, name="evidence-update"),
     # Relations (issue 12): app/api/relations.py, the relation editor's services.
     path("relations", relations.relations_create, name="relations-create"),
     path("relations/<int:pk>/evidence", relations.relation_evidence, name="relation-evidence"),
+    path("relations/<int:pk>/submit", relations.relation_submit, name="relation-submit"),
     path("relations/<int:pk>/publish", relations.relation_publish, name="relation-publish"),
     path("relations/<int:pk>/withdraw", relations.relation_withdraw, name="relation-withdraw"),
     path("relations/<int:pk>/remove", relations.relation_remove_view, name="relation-remove"),

@@ -39,6 +39,9 @@ from app.catalog.services import (
     claim_publish as claim_publish_service,
 )
 from app.catalog.services import (
+    claim_submit as claim_submit_service,
+)
+from app.catalog.services import (
     claim_withdraw as claim_withdraw_service,
 )
 from app.catalog.services import evidence_update as evidence_update_service
@@ -214,6 +217,25 @@ def publish(request: HttpRequest, claim: Claim) -> Claim:
     """Publish a claim the user may see (a claim, or the claim asserting a relation)."""
     with _publication_errors():
         return claim_publish_service(claim=claim, actor=_user(request))
+
+
+@api_write("POST")
+def claim_submit(request: HttpRequest, slug: str) -> JsonResponse:
+    """POST /api/v1/claims/{slug}/submit: send a draft for review (the workspace's
+    "Submit for review"); published at once for who may publish directly. 404 for a
+    claim the user may not see, 403 for one they may not change, 409 unless a draft."""
+    claim = perm.access_claim(request.user, slug, write=True)
+    return JsonResponse(claim_json(submit(request, claim)))
+
+
+def submit(request: HttpRequest, claim: Claim) -> Claim:
+    """Submit a claim the user may change (a claim, or the claim asserting a relation):
+    `services.claim_submit`, the workspace's action, with its refusals as 403 and 409.
+    The action takes no fields: the body is empty or ``{}``."""
+    if str(request.META.get("CONTENT_LENGTH") or "0") != "0":  # Django reads no more
+        _form_data(read_json(request), ())
+    with _publication_errors():
+        return claim_submit_service(claim=claim, actor=_user(request))
 
 
 @api_write("POST")

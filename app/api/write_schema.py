@@ -217,6 +217,30 @@ WRITE_SCHEMAS: dict[str, Any] = {
     "RelationWritten": {
         "allOf": [_ref("RelationState"), _object({"created": {"type": "boolean"}})]
     },
+    "RelationPatch": _object(
+        {
+            "kind": _enum(RelationKind),
+            "from": {"type": "string", "maxLength": 200, "description": "Slug or exact name."},
+            "to": {"type": "string", "maxLength": 200, "description": "Slug or exact name."},
+            "stage": _null(_enum(UseStage)),
+            "attribution": _null(_enum(Attribution)),
+            "dataset_version": _null(
+                {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Number of a version of the `to` dataset; null for none.",
+                }
+            ),
+            "note": _null({"type": "string", "maxLength": 300}),
+            "reason": {
+                "type": "string",
+                "maxLength": 500,
+                "description": "Why: required once the claim has left the draft; kept in "
+                "the audit log.",
+            },
+        },
+        [],
+    ),
     "RelationWithdrawn": {"allOf": [_ref("RelationState"), _object({"state_reason": STR})]},
     "RelationRemoveWrite": _object({"reason": {"type": "string", "maxLength": 500}}, []),
     "RelationRemoved": {"allOf": [_ref("RelationState"), _object({"removed": {"const": True}})]},
@@ -324,6 +348,24 @@ WRITE_PATHS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    "/claims/{slug}/submit": {
+        "post": {
+            "operationId": "submitClaim",
+            "summary": "Send a draft claim for review (the workspace's Submit for review)",
+            "description": "The claim goes to the moderation queue (pending), or is published "
+            "at once when the token's owner may publish directly; the owner's own draft "
+            "evidence on it goes with it. Who may change the claim may submit it (a "
+            "contributor her own draft, editors any). No body, or `{}`. 403 (forbidden) "
+            "for who may not change the claim, 409 (conflict) when it is not a draft.",
+            "security": SECURITY,
+            "parameters": [SLUG],
+            "responses": {
+                "200": _json("ClaimState", "The claim, pending or published."),
+                **_errors(*COMMON, "404", "415"),
+                "409": _json("WriteError", "Refused: only a draft can be submitted."),
+            },
+        }
+    },
     "/claims/{slug}/withdraw": {
         "post": {
             "operationId": "withdrawClaim",
@@ -384,6 +426,43 @@ WRITE_PATHS: dict[str, dict[str, Any]] = {
                 "200": _json("RelationWritten", "The claim already asserted this link."),
                 "201": _json("RelationWritten", "The new relation."),
                 **_errors(*COMMON, "404", "415"),
+            },
+        }
+    },
+    "/relations/{id}": {
+        "patch": {
+            "operationId": "updateRelation",
+            "summary": "Change some fields of a relation (the relation editor's Edit)",
+            "description": "Fields left out keep their values; null empties one (a use that "
+            "becomes a membership needs `stage` and `attribution` emptied). The claim that "
+            "asserts it is not changed. Who may change the claim may change its links; once "
+            "the claim has left the draft a `reason` is required (kept in the audit log with "
+            "the fields before and after) and the claim keeps its state: a published link is "
+            "changed in place. 400 for invalid fields (error.fields), 409 (conflict) when the "
+            "claim already asserts the link it would become.",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "requestBody": _body("RelationPatch"),
+            "responses": {
+                "200": _json("RelationState", "The relation as it is now."),
+                **_errors(*COMMON, "404", "415"),
+                "409": _json("WriteError", "Refused: the claim already asserts that link."),
+            },
+        }
+    },
+    "/relations/{id}/submit": {
+        "post": {
+            "operationId": "submitRelation",
+            "summary": "Send the draft claim that asserts the relation for review",
+            "description": "The relation editor's Save and submit: the same as "
+            "/claims/{slug}/submit on its claim, with every link it asserts (published at "
+            "once for who may publish directly). No body, or `{}`.",
+            "security": SECURITY,
+            "parameters": [_path("id", INT)],
+            "responses": {
+                "200": _json("RelationState", "The relation and its claim, pending or published."),
+                **_errors(*COMMON, "404", "415"),
+                "409": _json("WriteError", "Refused: only a draft can be submitted."),
             },
         }
     },

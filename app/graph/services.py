@@ -255,8 +255,9 @@ def relation_update(*, relation: Relation, actor: Any, reason: str = "", **field
     """Change a relation's fields (``RELATION_FIELDS``) after the same checks as a new one.
 
     Raises `ValidationError` for a relation that makes no sense, one the claim already
-    has, or a change to a claim past its draft without a reason. Writes one audit entry
-    (``relation.change``) with the fields before and after.
+    has (code ``duplicate``: the API answers 409), or a change to a claim past its draft
+    without a reason. Writes one audit entry (``relation.change``) with the fields before
+    and after.
     """
     unknown = set(fields) - set(RELATION_FIELDS)
     if unknown:
@@ -289,7 +290,7 @@ def relation_update(*, relation: Relation, actor: Any, reason: str = "", **field
             downstream=merged["downstream"],
         ).exclude(pk=locked.pk)  # fmt: skip
         if twin.exists():
-            raise ValidationError(_("This claim already asserts that relation."))
+            raise ValidationError(_("This claim already asserts that relation."), code="duplicate")
         before = relation_facts(locked)
         for name in changed:
             setattr(locked, name, merged[name])

@@ -333,7 +333,7 @@ def test_a_published_relation_is_removed_by_a_moderator_with_a_reason_only(
 
 def test_the_openapi_document_describes_the_relation_endpoints(client: Client) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    assert "get" in paths["/relations/{id}"]
+    assert {"get", "patch"} <= set(paths["/relations/{id}"])
     assert "post" in paths["/relations"]
-    for action in ("evidence", "publish", "withdraw", "remove"):
+    for action in ("evidence", "submit", "publish", "withdraw", "remove"):
         assert "post" in paths[f"/relations/{{id}}/{action}"]

@@ -12,7 +12,15 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from app.accounts.services import token_create
-from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
+from app.catalog.choices import EntityKind
+from app.graph.services import relation_add
+from tests.factories import (
+    ClaimFactory,
+    EntityFactory,
+    EvidenceFactory,
+    ModelEntityFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +30,8 @@ FUZZ = hypothesis_settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 KEYS = ["url", "kind", "stance", "summary", "quote", "locator", "time_start", "time_end",
-        "source_kind", "verdict", "note", "strength"]  # fmt: skip
+        "source_kind", "verdict", "note", "strength", "from", "to", "stage", "attribution",
+        "dataset_version", "reason"]  # fmt: skip
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=40),
     st.sampled_from(["https://a.example/", "javascript:alert(1)", "00:12", "2:00", "supports",
@@ -61,6 +70,12 @@ def test_write_endpoints_answer_random_bodies_without_a_server_error(
 ) -> None:
     secret = token_create(user=bob, name="fuzz").secret
     claim, item, source = ClaimFactory(), EvidenceFactory(), SourceFactory()
+    draft = ClaimFactory(draft=True, created_by=bob)
+    relation = relation_add(
+        claim=ClaimFactory(draft=True, created_by=bob), kind="use", actor=bob,
+        upstream=EntityFactory(kind=EntityKind.DATASET), downstream=ModelEntityFactory(),
+        stage="pretraining", attribution="alleged",
+    )  # fmt: skip
     data = raw if as_raw else json.dumps(body, allow_nan=True)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     for method, url in [
@@ -70,6 +85,9 @@ def test_write_endpoints_answer_random_bodies_without_a_server_error(
         ("POST", f"/api/v1/claims/{claim.slug}/publish"),
         ("POST", f"/api/v1/claims/{claim.slug}/withdraw"),
         ("PATCH", f"/api/v1/evidence/{item.pk}"),
+        ("POST", f"/api/v1/claims/{draft.slug}/submit"),
+        ("PATCH", f"/api/v1/relations/{relation.pk}"),
+        ("POST", f"/api/v1/relations/{relation.pk}/submit"),
         ("POST", f"/api/v1/sources/{source.pk}/uploads"),
     ]:
         _check(client.generic(method, url, data, content_type="application/json", **headers))

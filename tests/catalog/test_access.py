@@ -45,6 +45,7 @@ CLASSIFIED: dict[str, tuple[str, str]] = {
     "api:claim": ("public", "claim"),
     "api:source": ("public", "source"),
     "api:claim-prov": ("public", "claim"),
+    # GET only here; its PATCH (token, who may change the claim) is tests/api/test_relation_patch.py.
     "api:relation": ("public", "relation"),
     "monitor:claim_package": ("public", "claim"),
     "moderation:flag_claim": ("public", "claim"),
@@ -72,6 +73,7 @@ CLASSIFIED: dict[str, tuple[str, str]] = {
 # placed in one list or the other.
 ACTIONS = {
     "api:claim-evidence-create",
+    "api:claim-submit",
     "api:claim-publish",
     "api:claim-withdraw",
     "api:claim-verdict",
@@ -79,6 +81,7 @@ ACTIONS = {
     "api:source-upload",
     "api:source-retry",
     "api:relation-evidence",
+    "api:relation-submit",
     "api:relation-publish",
     "api:relation-withdraw",
     "api:relation-remove",
