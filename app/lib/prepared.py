@@ -11,17 +11,34 @@ datetimes, decimals, JSON), so the rows are exactly what ``values_list()``
 returns. Only for querysets whose SQL does not depend on the argument values
 (no ``__in`` lists: a list of ids goes in as one text parameter instead, through
 `in_ids` and `ids_text`); tests/lib/test_prepared.py compares both paths.
+
+On PostgreSQL with the session in UTC (Django's own setting with ``USE_TZ``), the rows'
+``timestamptz`` columns are read by psycopg's compiled loader instead of Django's Python
+subclass of it (``BaseTzLoader``, which parses each value in Python, about 5 µs): both
+give the same datetimes, aware in ``datetime.timezone.utc``. A claim page reads about
+150 of them; that was a quarter of its queries' CPU time.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from datetime import UTC
 from typing import Any, cast
 
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
+
+try:  # psycopg's compiled loaders (the psycopg-binary package)
+    from psycopg.postgres import types as _pg_types
+    from psycopg_binary._psycopg import (  # type: ignore[attr-defined]
+        TimestamptzLoader as _CompiledTzLoader,
+    )
+except ImportError:  # pragma: no cover (SQLite only, or psycopg without its C part)
+    _CompiledTzLoader = None
+else:
+    _TIMESTAMPTZ_OID = _pg_types["timestamptz"].oid
 
 
 def _sentinel(index: int, sample: object) -> object:
@@ -40,6 +57,19 @@ def _same(param: object, sentinel: object) -> bool:
     if isinstance(sentinel, int) and isinstance(param, int) and not isinstance(param, bool):
         return int(param) == sentinel
     return type(param) is type(sentinel) and param == sentinel
+
+
+def _compiled_tz_loader(connection: Any) -> Any:
+    """psycopg's compiled timestamptz loader when it gives what Django's gives (a
+    PostgreSQL session in UTC, datetimes aware in ``datetime.timezone.utc``), else None."""
+    if _CompiledTzLoader is None or connection.vendor != "postgresql":
+        return None
+    if connection.timezone is not UTC or connection.timezone_name != "UTC":
+        return None
+    connection.ensure_connection()
+    if connection.connection.info.parameter_status("TimeZone") != "UTC":
+        return None
+    return _CompiledTzLoader
 
 
 def in_ids(column: str, alias: str = "default") -> str:
@@ -66,7 +96,7 @@ class PreparedQuery:
 
     def _compiled(
         self, alias: str
-    ) -> tuple[str, list[Any], list[list[int]], SQLCompiler, dict[int, Any] | None]:
+    ) -> tuple[str, list[Any], list[list[int]], SQLCompiler, dict[int, Any] | None, Any]:
         cache: dict[tuple[str, int], Any] = self._local.__dict__.setdefault("compiled", {})
         connection = connections[alias]
         key = (alias, id(connection))
@@ -85,7 +115,8 @@ class PreparedQuery:
             converters = (
                 None if compiler.has_composite_fields(fields) else compiler.get_converters(fields)
             )
-            cache[key] = (sql, list(params), positions, compiler, converters)
+            tz_loader = _compiled_tz_loader(connection)
+            cache[key] = (sql, list(params), positions, compiler, converters, tz_loader)
         return cache[key]
 
     def __call__(self, *args: object, using: str = "default") -> list[tuple[Any, ...]]:
@@ -94,12 +125,14 @@ class PreparedQuery:
         for arg, sample in zip(args, self.samples, strict=True):
             if type(arg) is not type(sample):
                 raise TypeError(f"expected {type(sample).__name__}, got {type(arg).__name__}")
-        sql, template, positions, compiler, converters = self._compiled(using)
+        sql, template, positions, compiler, converters, tz_loader = self._compiled(using)
         params = list(template)
         for where, value in zip(positions, args, strict=True):
             for j in where:
                 params[j] = value
         with connections[using].cursor() as cursor:
+            if tz_loader is not None:
+                cursor.cursor.adapters.register_loader(_TIMESTAMPTZ_OID, tz_loader)
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters is None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import QuerySet, Value
 
 from app.archive.models import Artifact, ArtifactKind
+from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Evidence
-from app.lib.prepared import PreparedQuery, ids_text, in_ids
+from app.lib.prepared import PreparedQuery, _compiled_tz_loader, ids_text, in_ids
 from tests.factories import CaptureFactory, ClaimFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +92,27 @@ def test_a_list_of_ids_is_one_parameter_whatever_its_length() -> None:
         ids = [c.pk for c in chosen]
         expected = list(Claim.objects.filter(pk__in=ids).order_by("id").values_list("id", "slug"))
         assert prepared(ids_text(ids)) == expected
+
+
+def test_datetimes_are_those_of_the_orm_aware_in_utc_whichever_loader_reads_them() -> None:
+    """On PostgreSQL in UTC, psycopg's compiled timestamptz loader reads the rows instead of
+    Django's Python one: the same values, with the same tzinfo object."""
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, state=PublicationState.DRAFT, published_at=None)
+    EvidenceFactory(claim=claim)
+    prepared = PreparedQuery(
+        lambda pk: (
+            Evidence.objects.filter(claim_id=pk)
+            .order_by("id")
+            .values_list("created_at", "published_at", "claim__updated_at")
+        ),
+        0,
+    )
+    rows = prepared(claim.pk)
+    assert rows == list(prepared.build(claim.pk))
+    assert rows[0][1] is None
+    stamps = [value for row in rows for value in row if value is not None]
+    assert len(stamps) == 5
+    assert all(value.tzinfo is UTC for value in stamps)
+    if connection.vendor == "postgresql":
+        assert _compiled_tz_loader(connection) is not None
