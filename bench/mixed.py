@@ -454,7 +454,9 @@ def report(ids: dict[int, str], queued_at: Any, browser: bool) -> dict[str, dict
         if kind == "page" and browser and ran < finished:
             print(f"         WARNING: screenshot and PDF made for only {ran} of {finished} pages")
         bad = Counter(
-            f"{status} / {error_class or '-'}: {reason(error_text)}"
+            f"{status}: not finished when the run stopped"
+            if status in (CaptureStatus.QUEUED, CaptureStatus.RUNNING)
+            else f"{status} / {error_class or '-'}: {reason(error_text)}"
             for _pk, status, _s, _f, _log, error_class, error_text in got
             if status != CaptureStatus.SUCCEEDED
         )
