@@ -41,7 +41,7 @@ _PLACEHOLDERS = ("9182736451", "9182736452")
 _SAFE = "~:@!$&'()*+,;="  # what reverse() leaves unquoted in a path segment
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)  # (name, language, arity): a few dozen in use
 def _pattern(name: str, language: str, arity: int) -> str:
     return reverse(name, args=list(_PLACEHOLDERS[:arity]))
 
