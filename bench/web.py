@@ -4,6 +4,7 @@
     python bench/web.py --rebuild       # rebuild the data set from scratch
     python bench/web.py --duration 5    # shorter runs
     python bench/web.py --render-on-commit --rounds 3   # only the writer + readers run
+    python bench/web.py --render-on-commit --totals     # ... the writer changes the totals
 
 What it does, and prints:
 
@@ -353,6 +354,11 @@ def build() -> None:
     t = time.monotonic()
     conn.execute("VACUUM ANALYZE")
     log(f"vacuum analyze: {time.monotonic() - t:.1f} s")
+    t = time.monotonic()  # COPY sends no save signals: the kept counts from scratch
+    env = {**os.environ, "DATABASE_URL": DB_URL}
+    subprocess.run([PYTHON, "manage.py", "recount_totals"], cwd=ROOT, env=env, check=True)
+    conn.execute("VACUUM ANALYZE public_evidencetally, public_publicsource")
+    log(f"recount_totals: {time.monotonic() - t:.1f} s")
     conn.close()
     log(f"data set built in {time.monotonic() - started:.0f} s")
 
@@ -670,6 +676,49 @@ for line in sys.stdin:
 """
 
 
+# --totals: the writer changes a ledger-wide number at each edit (one more published
+# evidence item, through evidence_add and publication_set as a moderator), and the readers
+# read that number on home and the overview (app.public.totals).
+TOTALS_PATHS = ["/", "/overview/"]
+TOTALS_MARK = re.compile(rb"<strong>([0-9,]+)</strong> evidence items")
+TOTALS_WRITER_SCRIPT = """
+import json, sys, time
+import django
+django.setup()
+from django.contrib.auth.models import Group
+from app.accounts.models import User
+from app.catalog import publication
+from app.catalog.access import public_evidence
+from app.catalog.models import Claim, Source
+from app.catalog.services import evidence_add
+slugs = sys.argv[1:]
+writer, _ = User.objects.get_or_create(username="bench-moderator", defaults={"email": "m@bench.invalid"})
+writer.groups.add(Group.objects.get(name="moderator"))
+claims = list(Claim.objects.filter(slug__in=slugs))
+urls = list(Source.objects.order_by("pk").values_list("url", flat=True)[:200])
+total = public_evidence().count()
+print(json.dumps({"rev": total, "t": time.time()}), flush=True)
+print("READY", flush=True)
+k = 0
+for line in sys.stdin:
+    seconds = float(line)
+    start = time.monotonic()
+    n = 0
+    while n < seconds:  # one edit a second, on the schedule (open loop)
+        pause = start + n - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        item = evidence_add(claim=claims[k % len(claims)], actor=writer, url=urls[k % len(urls)],
+                            kind="news_report", stance="supports", summary=f"Bench item {k}.").evidence
+        if item.state != "published":
+            publication.publication_set(item, "published", actor=writer)
+        total += 1
+        print(json.dumps({"rev": total, "t": time.time()}), flush=True)
+        k += 1
+        n += 1
+    print("IDLE", flush=True)
+"""
+
 # The render worker as docker-compose.yml runs it: -c 2, below the web's CPU priority
 # (there `cpu_shares: 256` against the web's 1024, here nice 10: on one box without
 # containers, the same yielding to the readers). BENCH_RENDER_NICE=0 runs it level.
@@ -755,7 +804,12 @@ def render_worker(env: dict[str, str]) -> Iterator[int]:
 
 
 def run_readers(
-    port: int, paths: list[str], rate: float, duration: float, marks: bool = True
+    port: int,
+    paths: list[str],
+    rate: float,
+    duration: float,
+    marks: bool = True,
+    mark_re: re.Pattern[bytes] = RC_MARK,
 ) -> tuple[dict[str, float], list[tuple[int, int, float]]]:
     """The open-loop generator over several pages, in turn: request k is due at
     start + k/rate, latency counts from the due time, requests still unsent when the
@@ -797,12 +851,12 @@ def run_readers(
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 ok = False
             elapsed = time.perf_counter() - due
-            mark = RC_MARK.search(body) if marks else None
+            mark = mark_re.search(body) if marks else None
             with lock:
                 latencies.append(elapsed)
                 errors[0] += not ok
                 if mark:
-                    seen.append((page, int(mark.group(1)), wall + sent))
+                    seen.append((page, int(mark.group(1).replace(b",", b"")), wall + sent))
             k += threads
 
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
@@ -851,16 +905,24 @@ def staleness(
 
 
 def render_on_commit(
-    duration: int, rounds: int, static_root: Path, stale: int = 5, rate: float = 200
+    duration: int,
+    rounds: int,
+    static_root: Path,
+    stale: int = 5,
+    rate: float = 200,
+    totals: bool = False,
 ) -> None:
     """Readers at 200 req/s on 20 claim pages, alone (A) then with a writer editing one
     of those claims a second through `claim_update` (B), alternately; the render worker
-    re-renders what each edit touches (CACHE_STALE_SECONDS=``stale``)."""
+    re-renders what each edit touches (CACHE_STALE_SECONDS=``stale``). ``totals``: the
+    readers read home and the overview, and each edit adds a published evidence item
+    (the ledger-wide evidence count they show, against the writer's commits)."""
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     env = server_env(cached=True, static_root=static_root, stale=stale)
-    paths = [f"/claims/{slug}/" for slug in RC_CLAIMS]
+    paths = TOTALS_PATHS if totals else [f"/claims/{slug}/" for slug in RC_CLAIMS]
+    mark_re = TOTALS_MARK if totals else RC_MARK
     rows: list[tuple[str, dict[str, float]]] = []
     ratios, stales, spent = [], [], []
     with server(cached=True, static_root=static_root, stale=stale) as port:
@@ -869,7 +931,8 @@ def render_on_commit(
         worker = render_worker(env) if stale else contextlib.nullcontext()
         with worker as worker_pid:
             writer = subprocess.Popen(
-                [PYTHON, "-c", WRITER_SCRIPT, *RC_CLAIMS], cwd=ROOT, text=True,
+                [PYTHON, "-c", TOTALS_WRITER_SCRIPT if totals else WRITER_SCRIPT, *RC_CLAIMS],
+                cwd=ROOT, text=True,
                 env={**env, "DJANGO_SETTINGS_MODULE": "app.settings", "PYTHONPATH": str(ROOT)},
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             )  # fmt: skip
@@ -881,7 +944,10 @@ def render_on_commit(
                     if line.strip() == word:
                         return
                     commit = json.loads(line)
-                    commits.append({**commit, "path": f"/claims/{commit['slug']}/"})
+                    if totals:  # every edit changes the number on each page
+                        commits.extend({**commit, "path": path} for path in paths)
+                    else:
+                        commits.append({**commit, "path": f"/claims/{commit['slug']}/"})
                 raise RuntimeError("the writer stopped")
 
             pg = PostgresCpu()
@@ -893,17 +959,17 @@ def render_on_commit(
                     get(port, path)
                 for n in range(1, rounds + 1):
                     snap = cpu_snapshot(SERVED[port], worker_pid, writer.pid, pg)
-                    alone, _seen = run_readers(port, paths, rate, duration)
+                    alone, _seen = run_readers(port, paths, rate, duration, mark_re=mark_re)
                     first = len(commits)
                     mid = cpu_snapshot(SERVED[port], worker_pid, writer.pid, pg)
                     writer.stdin.write(f"{duration}\n")
                     writer.stdin.flush()
-                    edited, seen = run_readers(port, paths, rate, duration)
+                    edited, seen = run_readers(port, paths, rate, duration, mark_re=mark_re)
                     read_until("IDLE")
                     time.sleep(2)  # the renders of the last edits
                     end = cpu_snapshot(SERVED[port], worker_pid, writer.pid, pg)
                     spent.append((cpu_spent(snap, mid), cpu_spent(mid, end),
-                                  len(commits) - first))  # fmt: skip
+                                  (len(commits) - first) // (len(paths) if totals else 1)))  # fmt: skip
                     ages = staleness(commits[first:], seen, paths)
                     rows += [(f"round {n} A: readers alone", alone),
                              (f"round {n} B: readers + writer 1/s", edited)]  # fmt: skip
@@ -916,7 +982,8 @@ def render_on_commit(
                 writer.wait(timeout=30)
     how = f", render worker -c {RENDER_CONCURRENCY} nice {RENDER_NICE}"
     mode = f"CACHE_STALE_SECONDS={stale}" + (how if stale else ", no worker")
-    table(f"render on commit ({mode}), {rate:g} req/s on {len(paths)} claim pages, {duration} s:",
+    what = "home and the overview (--totals)" if totals else "claim pages"
+    table(f"render on commit ({mode}), {rate:g} req/s on {len(paths)} {what}, {duration} s:",
           rows)  # fmt: skip
     print("  p95 with the writer / p95 alone: " + ", ".join(f"{r:.2f}" for r in ratios))
     print(f"  {'round':>5} {'responses':>9} {'stale':>6} {'>5 s':>5} {'oldest s':>8}"
@@ -949,6 +1016,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="A/B rounds of that run")
     parser.add_argument("--stale", type=int, default=5, help="CACHE_STALE_SECONDS of that run")
     parser.add_argument("--rate", type=float, default=200, help="readers' req/s in that run")
+    parser.add_argument("--totals", action="store_true",
+                        help="with --render-on-commit: each edit adds a published evidence item;"
+                        " readers read home and the overview (how old their totals are)")  # fmt: skip
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk).")
@@ -963,7 +1033,8 @@ def main() -> None:
     if args.render_on_commit:
         static_root = collect_static()
         try:
-            render_on_commit(args.duration, args.rounds, static_root, args.stale, args.rate)
+            render_on_commit(args.duration, args.rounds, static_root, args.stale, args.rate,
+                             totals=args.totals)  # fmt: skip
         finally:
             shutil.rmtree(static_root, ignore_errors=True)
         return

@@ -1,8 +1,9 @@
 """The numbers behind the dashboards: one aggregate query per chart, no rows loaded.
 
 The overview counts only what every reader may see, through the trust core's
-public rule (``public_claims``, ``public_evidence``, ``public_sources``); its
-numbers are plain data memoized under the public content version
+public rule (``public_claims``; ``public_evidence`` and ``public_sources`` as
+applied at each write to the tables of ``app.public.totals``); its numbers are
+plain data memoized under the public content version
 (``app.public.cache.versioned``), so a publication, a capture or a link check
 invalidates them like a page. Labels are added per request (``views``), in
 the reader's language.
@@ -28,6 +29,7 @@ from app.catalog.models import Claim, Evidence, Source
 from app.moderation import conf
 from app.moderation.choices import ItemKind
 from app.moderation.queue import pending
+from app.public import totals
 from app.public.cache import versioned
 
 TOP = 10  # developers and models shown
@@ -104,16 +106,18 @@ def _archive(sources: QuerySet[Source]) -> dict[str, Any]:
 def _compute_overview() -> dict[str, Any]:
     claims = access.public_claims()
     claim_counts = _tally(claims, "verdict")
-    evidence_counts = _tally(access.public_evidence(), "stance", "kind")
+    # Public evidence and public sources as kept at each write (app.public.totals): the
+    # catalog's rules, without a pass over every evidence item or source.
+    evidence = totals.evidence_numbers()
     return {
         "verdicts": claim_counts["verdict"],
         "developers": _top(claims, "models_named__developer"),
         "models": _top(claims, "models_named"),
         "claims_by_month": claim_counts["month"],
-        "evidence_by_month": evidence_counts["month"],
-        "stances": evidence_counts["stance"],
-        "kinds": evidence_counts["kind"],
-        **_archive(access.public_sources()),
+        "evidence_by_month": {_month(k): n for k, n in evidence["month"].items()},
+        "stances": {str(k): n for k, n in evidence["stance"].items()},
+        "kinds": {str(k): n for k, n in evidence["kind"].items()},
+        **_archive(Source.objects.filter(pk__in=totals.public_source_ids())),
         "today": _month(timezone.localdate()),
     }
 

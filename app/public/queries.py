@@ -30,18 +30,17 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.http import Http404
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
 from app.archive.models import WITH_FILES, Artifact, ArtifactKind, Capture
 from app.archive.timeline import has_claim_timelines
 from app.catalog import access
-from app.catalog.access import public_claims, public_evidence, public_sources
+from app.catalog.access import public_claims, public_evidence
 from app.catalog.choices import EntityKind, EvidenceKind, PublicationState, Stance, Verdict
 from app.catalog.models import AuditEntry, Claim, Entity, Evidence, Tag, VerdictChange
-from app.catalog.naming import counts_sql, named_counts, naming_sql, public_naming
+from app.catalog.naming import ROLES, counts_sql, named_counts, naming_sql, public_naming
 from app.graph.templatetags.graph_tags import has_chain
 from app.lib.prepared import PreparedQuery
-from app.public import search, sections
+from app.public import search, sections, totals
 from app.public.cache import versioned
 from app.public.filters import ClaimFilters, Sort, apply_filters
 from app.public.rows import ArtifactRow, CaptureRow, EvidenceRow, SourceRow
@@ -152,8 +151,8 @@ def claim_list(
     if with_facets and result is not None:
         facets, facets_estimated = _search_facets(ranked, filters)
     elif with_facets and not filters.active:  # every published claim: memoized
-        unfiltered = f"facets-all:{get_language()}"  # the labels are translated
-        facets = versioned(unfiltered, lambda: facet_counts(claims, filters))
+        # The counts once for every language: the labels are put on per request.
+        facets = _facets(versioned("facets-all", _ledger_facet_rows), filters)
     elif with_facets:
         facets = facet_counts(claims, filters)
     if result is not None and filters.sort == Sort.RELEVANCE:
@@ -256,6 +255,46 @@ def facet_counts(
             cursor.execute(sql, params)
             for facet, value, name, n in cursor.fetchall():
                 rows[facet].append((value, name, n))
+    return _facets(rows, filters)
+
+
+def _ledger_facet_rows() -> dict[str, list[tuple[str, str, int]]]:
+    """`facet_counts`' rows for every published claim, in one query from cheaper sources:
+    the claims' own columns, the evidence kinds kept per claim (`totals`), and the
+    naming rule's counts per role (`counts_sql`, names joined after counting)."""
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def add(facet: str, value: str, name: str, rows: tuple[str, tuple[Any, ...]]) -> None:
+        assert facet.isidentifier()  # a constant of this module, written into the SQL
+        sql, more = rows
+        parts.append(f"SELECT '{facet}', {value}, {name}, n FROM ({sql}) q")  # noqa: S608
+        params.extend(more)
+
+    claims = public_claims().order_by()
+    for column in ("verdict", "language"):
+        grouped = claims.values(column).annotate(n=Count("pk"))
+        add(column, f'q."{column}"', "''", grouped.query.sql_with_params())
+    add("kind", 'q."kind"', "''", totals.kind_claims_query().query.sql_with_params())
+    entity = Entity._meta.db_table
+    for role in ROLES:
+        sql, more = counts_sql((role,))
+        joined = f"SELECT e.slug, e.name, c.n FROM ({sql}) c JOIN {entity} e ON e.id = c.named"  # noqa: S608 (ORM-compiled)
+        add(role, "q.slug", "q.name", (joined, more))
+    rows: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for facet, value, name, n in cursor.fetchall():
+            rows[facet].append((value, name, int(n)))
+    return dict(rows)
+
+
+def _facets(
+    rows: dict[str, list[tuple[str, str, int]]], filters: ClaimFilters
+) -> dict[str, list[FacetValue]]:
+    """The facets from ``rows`` (facet -> (value, name, count)), labelled in the language
+    of the request, with the selected values marked."""
+    rows = defaultdict(list, rows)
     verdicts = {value: n for value, _name, n in rows["verdict"]}
     kinds = {value: n for value, _name, n in rows["kind"]}
     languages = sorted(rows["language"], key=lambda row: (-row[2], row[0]))
@@ -349,10 +388,10 @@ def site_counts() -> dict[str, int]:
 
 
 def _count_ledger() -> dict[str, int]:
-    counts = {"claims": public_claims().count()}
-    counts["evidence"] = public_evidence().count()
-    # Archived sources a reader can open: a draft's sources are not counted.
-    archived = Capture.objects.filter(status__in=WITH_FILES, source__in=public_sources())
+    """Public claims, public evidence items and archived public sources (a draft's sources
+    are not counted), the last two from the tables kept at each write (`totals`)."""
+    counts = {"claims": public_claims().count(), "evidence": totals.evidence_total()}
+    archived = Capture.objects.filter(status__in=WITH_FILES, source__in=totals.public_source_ids())
     counts["sources"] = archived.values("source_id").distinct().count()
     return counts
 

@@ -24,15 +24,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from app.archive.models import WITH_FILES, Artifact, Capture
 from app.catalog.choices import PublicationState
 from app.catalog.models import Claim, Entity, Evidence, Source, Tag, VerdictChange
 from app.catalog.signals import publication_changed
 from app.graph.models import Dataset, DatasetVersion, Relation
-from app.public import cache
+from app.public import cache, totals
 from app.public.models import SourceText
 
 logger = logging.getLogger(__name__)
@@ -231,3 +232,7 @@ def connect() -> None:
         m2m_changed.connect(_names_changed, sender=through, dispatch_uid=uid)
     publication_changed.connect(_publication_changed, dispatch_uid="public-purge-unpublished")
     post_save.connect(_index_finished_capture, sender=Capture, dispatch_uid="public-index-capture")
+    totals.connect()  # the counts' tables, kept in the writing transaction
+    post_migrate.connect(
+        totals.rebuild_if_empty, sender=apps.get_app_config("public"), dispatch_uid="public-totals"
+    )
