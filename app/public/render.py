@@ -11,7 +11,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, override
 
 from app.catalog.choices import EvidenceKind, Grounding, Verdict
 from app.catalog.models import Claim, Entity
@@ -74,7 +74,13 @@ def file_url(name: str) -> Callable[[int, str], str]:
     (``archive:artifact``, ``monitor:video``): resolved once, filled in per row."""
     head, _, rest = _pattern(name, get_language(), 2).partition(_PLACEHOLDERS[0])
     middle, _, tail = rest.partition(_PLACEHOLDERS[1])
-    return lambda pk, file: f"{head}{int(pk)}{middle}{quote(file, safe=_SAFE)}{tail}"
+    return lambda pk, file: f"{head}{int(pk)}{middle}{_quoted(file)}{tail}"
+
+
+@lru_cache(maxsize=256)
+def _quoted(file: str) -> str:
+    """A file name as a path segment: a few names recur (page.warc.gz, screenshot.png)."""
+    return quote(file, safe=_SAFE)
 
 
 def archive_url(source_id: int) -> str:
@@ -160,13 +166,20 @@ def claim_review(
     }
 
 
+@lru_cache(maxsize=16)
+def _body_words(language: str) -> tuple[dict[str, str], dict[str, str], str]:
+    """The kinds' and groundings' labels and "Method:" in ``language``, translated once per
+    process (lazy labels translate on every use; the catalogues do not change while it runs)."""
+    with override(language):
+        kinds = {value: str(label) for value, label in EvidenceKind.choices}
+        groundings = {value: str(label) for value, label in Grounding.choices}
+        return kinds, groundings, gettext("Method:")
+
+
 def review_body(claim: Claim, evidence: list[Any]) -> str:
     """The claim's summary, then each published item: its kind, whether it is
     grounded or speculative, what it shows and how it was obtained (plain text)."""
-    # Translated once per page, not once per item (lazy labels translate on every use).
-    kinds = {value: str(label) for value, label in EvidenceKind.choices}
-    groundings = {value: str(label) for value, label in Grounding.choices}
-    method = gettext("Method:")
+    kinds, groundings, method = _body_words(get_language())
     lines = [" ".join(claim.summary.split())] if claim.summary.strip() else []
     for view in evidence:
         item = view.item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from app.public.cache import page_context, public_page
 from app.public.citation import citations, share_links
 from app.public.evidence_html import EvidenceRenderer
 from app.public.filters import BadFilter, page_number, parse_filters
+from app.public.html import Localized
 from app.public.render import claim_review, fast_reverse
 
 
@@ -79,6 +81,11 @@ def _claim_review(page: queries.ShownClaimPage, base: str) -> dict[str, Any]:
     return claim_review(page.claim, page.evidence, [*page.models, *page.content], note, base)
 
 
+def _iso(value: datetime | None) -> str:
+    """``{{ value|date:"c" }}``: the time in the current time zone, ISO 8601 ("" for None)."""
+    return timezone.localtime(value).isoformat() if value else ""
+
+
 @public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = queries.claim_page_shown(slug)
@@ -87,11 +94,22 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     base = site_base(request)
     url = base + fast_reverse("public:claim", claim.slug)
     verdict = str(claim.get_verdict_display())
+    local = Localized()
+    reviewed = page.bylines.reviewed_at or claim.published_at
     context = {
         "claim": claim,
         "page": page,
         "claim_url": url,
+        "feed_url": fast_reverse("public:claim-feed", claim.slug),
         "verdict": verdict,  # translated once, shown six times
+        "strength": str(claim.get_evidence_strength_display()),
+        # The page's dates, each formatted once: ``|date:"c"`` and ``|date:"DATE_FORMAT"``.
+        "published_iso": _iso(claim.published_at),
+        "modified_iso": _iso(claim.updated_at),
+        "logged_on": local.date(claim.created_at),
+        "reviewed_on": local.date(reviewed) if reviewed else "",
+        "updated_on": local.date(claim.updated_at),
+        "first_seen_on": local.date(claim.first_seen) if claim.first_seen else "",
         "verdict_meaning": str(texts.VERDICTS.get(claim.verdict, "")),
         # Each stance's first items (queries.CLAIM_PAGE_ITEMS), its count, and when it has
         # more, the link to its whole list and the link's words.

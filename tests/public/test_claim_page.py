@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import re
+from datetime import UTC, date, datetime
 from html import unescape
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from PIL import Image
 
 from app.catalog.choices import PublicationState, Verdict
-from app.catalog.models import AuditEntry
+from app.catalog.models import AuditEntry, Claim
 from app.public.cache import bump_version
 from app.public.citation import bibtex_escape
 from tests.factories import ClaimFactory
@@ -301,3 +304,35 @@ def test_french_readers_get_the_finding_the_empty_states_and_the_states_in_frenc
     assert "Partager\u00a0:" in html
     card = card_of(html, world.failed.pk)
     assert "dernière tentative le" in card and "fiche d’archivage" in card
+
+
+@pytest.mark.parametrize("prefix", ["", "/fr"])
+def test_the_page_dates_are_those_of_the_date_filter_in_the_readers_language(
+    client: Client, prefix: str
+) -> None:
+    """The view formats the page's dates once (`Localized`, isoformat): the same text as
+    ``|date:"DATE_FORMAT"`` and ``|date:"c"``, a day late in the evening included."""
+    world = make_claim_world()
+    claim = world.claim
+    claim.first_seen = date(2024, 2, 29)
+    claim.created_at = datetime(2024, 3, 1, 23, 59, tzinfo=UTC)
+    claim.published_at = datetime(2024, 3, 2, 0, 1, tzinfo=UTC)
+    claim.save()
+    Claim.objects.filter(pk=claim.pk).update(created_at=claim.created_at)
+    claim.refresh_from_db()
+    bump_version()
+    html = page_of(client, prefix + URL)
+    with translation.override(prefix.strip("/") or "en"):
+        day = {
+            name: date_format(timezone.localtime(value), "DATE_FORMAT")
+            for name, value in (("logged", claim.created_at), ("updated", claim.updated_at))
+        }
+        reviewed = date_format(timezone.localtime(claim.published_at), "DATE_FORMAT")
+        seen = date_format(claim.first_seen, "DATE_FORMAT")
+    bylines = html[html.index('class="bylines') : html.index("</p>", html.index('class="bylines'))]
+    assert day["logged"] in bylines and reviewed in bylines and day["updated"] in bylines
+    assert f'<time datetime="2024-02-29">{seen}</time>' in html
+    published = timezone.localtime(claim.published_at).isoformat()
+    modified = timezone.localtime(claim.updated_at).isoformat()
+    assert f'<meta property="article:published_time" content="{published}">' in html
+    assert f'<meta property="article:modified_time" content="{modified}">' in html

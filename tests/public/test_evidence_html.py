@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from app.catalog.choices import EvidenceKind, OnlineStatus, Stance
 from app.public import queries
 from app.public.evidence_html import EvidenceRenderer
+from app.public.html import Localized, e
 from tests.factories import CaptureFactory, ClaimFactory, EvidenceFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +116,19 @@ def test_a_time_coded_item_shows_its_range_and_a_changed_source_links_its_versio
     assert '<span class="timerange">01:02.5–1:02:05</span>' in html
     assert f'href="/sources/{source.pk}/versions/"' in html
     assert "after it was cited here" in html
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain words", "", "l'été", 'say "hi"', "a < b && c > d", "<script>x</script>", 42, None],
+)
+def test_the_escape_helper_gives_what_the_standard_library_gives(value: object) -> None:
+    """`html.e` skips the replacements for a string without a special character."""
+    assert e(value) == escape(str(value), quote=True)
+
+
+def test_a_date_is_formatted_in_the_current_time_zone_like_the_date_filter() -> None:
+    late = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    with timezone.override("Europe/Paris"):
+        assert Localized().date(late) == date_format(timezone.localtime(late), "DATE_FORMAT")
+    assert Localized().date(late) == date_format(late, "DATE_FORMAT")
