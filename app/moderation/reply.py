@@ -43,9 +43,10 @@ _WAITING = (DeveloperResponse.CONTACTED, DeveloperResponse.NO_RESPONSE)
 
 def reply_status(claim: Claim, *, today: date | None = None) -> ReplyStatus:
     """What the claim page shows; a contact past the deadline reads as no response."""
-    today = today or timezone.localdate()
     code = claim.developer_response
-    waiting = (today - claim.developer_contacted_on).days if claim.developer_contacted_on else None
+    contacted = claim.developer_contacted_on
+    # Today's date only when there is a contact date (most claims have none).
+    waiting = ((today or timezone.localdate()) - contacted).days if contacted else None
     if code == DeveloperResponse.CONTACTED and waiting is not None:
         if waiting > conf.right_of_reply_days():
             code = DeveloperResponse.NO_RESPONSE
