@@ -88,10 +88,16 @@ REVALIDATE_LOCK_SECONDS = 10  # released when the re-render ends; this bounds a 
 # A listing read while stale is re-rendered at most this often (its lock is not released):
 # every claim change makes every listing stale.
 LISTING_REVALIDATE_SECONDS = 2
-MEMO_MIN_INTERVAL = 1.0  # seconds between two recomputations of a memoized aggregate
-# ... and at least 10x its last computing time: while edits go on, the ledger-wide
-# numbers (seconds of PostgreSQL CPU on a large ledger) take at most a tenth of a core.
-MEMO_COST_FACTOR = 10
+# How often a memoized aggregate is recomputed while edits go on (`memo_interval`):
+MEMO_MIN_INTERVAL = 1.0  # never more often than this (seconds between two starts)
+MEMO_COST_FACTOR = 10  # ... nor than 10x its computing time when that is enough to be fresh
+MEMO_SHARE_FACTOR = 4  # ... and never more often than 4x it (a quarter of a worker process)
+# Between a memo falling due and its recomputation starting: the delayed task's countdown
+# (0.2 s) and the queue (the worker's other process may be rendering a claim's pages).
+MEMO_SLACK_SECONDS = 0.5
+# The wall time of the last listings renders (`public.render_listings`, recorded by
+# app.public.tasks as a slowly decaying maximum): what the freshness bound leaves for them.
+LISTINGS_TOOK_KEY = "public:listings-took"
 # The claim fields no memoized aggregate reads (they hold counts, never a claim's
 # words): a save of only these leaves `versioned` memos fresh (app.public.signals).
 WORDING_FIELDS = frozenset({"statement", "summary", "updated_at"})
@@ -213,36 +219,35 @@ def versioned(name: str, compute: Callable[[], T]) -> T:
     When rendering ahead, readers never compute a memo that exists: they get the
     last value. Only the listings' render in a worker (``public.render_listings``)
     recomputes it, in a second pass after the listings were stored with the old
-    value, one process at a time, and not more often than every
-    ``MEMO_COST_FACTOR`` times its last computing time (wall time, in the niced
-    worker): while edits keep coming, the totals lag the content by up to that
-    interval plus one computation and a render, and a later render brings them
-    up to date. What keeps that short is the computations' cost: the public
-    evidence and public sources they count are kept at each write in two small
-    tables (`app.public.totals`), so none of them reads the evidence table
-    (0.05-0.25 s each on the bench ledger, 20,000 claims and a million evidence
-    items, where they took 0.2-3 s).
+    value, one process at a time, and not more often than `memo_interval` (wall
+    time, in the niced worker): while edits keep coming, the totals reach readers
+    at most ``CACHE_STALE_SECONDS`` after a commit as long as the computations and
+    the listings' render are cheap enough (see there), and a later render brings
+    them up to date. What keeps them cheap: the public evidence and public sources
+    they count are kept at each write in two small tables (`app.public.totals`),
+    so none of them reads the evidence table (0.05-0.25 s each on the bench
+    ledger, 20,000 claims and a million evidence items, where they took 0.2-3 s).
     """
     key = f"memo:{cache_tag()}:{name}"
     try:
-        got = cache.get_many([_k(VERSION_KEY), _k(TOTALS_KEY), _k(HARD_KEY), key])
+        names = [_k(VERSION_KEY), _k(TOTALS_KEY), _k(HARD_KEY), _k(LISTINGS_TOOK_KEY), key]
+        got = cache.get_many(names)
         version = max(_global_version(got), int(got.get(_k(TOTALS_KEY)) or 0))
         memo = got.get(key)
+        listings_took = float(got.get(_k(LISTINGS_TOOK_KEY)) or 0.0)
         # After a purge (a withdrawal, a deletion) no reader gets the old numbers either.
         if memo is not None and memo["version"] < int(got.get(_k(HARD_KEY)) or 0):
             memo = None
     except Exception:
         logger.warning("Page cache unavailable", exc_info=True)
-        version, memo = 0, None
+        version, memo, listings_took = 0, None, 0.0
     ahead = render_ahead()
     if memo is not None and memo["version"] >= version:
         return cast(T, memo["value"])
     lock = f"{key}:lock"
     locked = False
     if memo is not None and ahead:
-        due_in = max(MEMO_MIN_INTERVAL, MEMO_COST_FACTOR * memo["took"]) - (
-            time.time() - memo["at"]
-        )
+        due_in = memo_interval(memo["took"], listings_took) - (time.time() - memo["at"])
         if due_in > 0:
             if rendering.get():
                 _render_listings_later(due_in)
@@ -258,19 +263,54 @@ def versioned(name: str, compute: Callable[[], T]) -> T:
             locked = False
         if not locked:  # another worker is computing it
             return cast(T, memo["value"])
-    started = time.monotonic()
+    at, started = time.time(), time.monotonic()
     value = compute()
     took = time.monotonic() - started
     timeout = MEMO_KEEP_SECONDS if ahead else (settings.CACHE_PAGE_SECONDS or 60)
     try:
-        cache.set(
-            key, {"version": version, "value": value, "at": time.time(), "took": took}, timeout
-        )
+        # "at": when the computation started (the interval is between two starts).
+        cache.set(key, {"version": version, "value": value, "at": at, "took": took}, timeout)
         if locked:
             cache.delete(lock)
     except Exception:
         logger.warning("Could not store %s in the cache", name, exc_info=True)
     return value
+
+
+def memo_interval(took: float, listings_took: float = 0.0) -> float:
+    """Seconds between two starts of a memo's computation while edits go on (when
+    rendering ahead; ``took``: its last computing time, ``listings_took``: the listings'
+    render's, ``LISTINGS_TOOK_KEY``).
+
+    **The bound.** A commit is in the next computation that starts after it: at worst
+    it lands just after a computation read the content version, and the next one
+    starts at most ``interval + MEMO_SLACK_SECONDS`` later, plus the rest of a
+    listings' render running at that moment (the delayed render waits for it:
+    app.public.tasks.render_listings), at most one such render, L. That computation
+    runs in a render of the listings (every due memo, then the six pages: home, the
+    list, the overview in two languages), at most L again, and its pages are stored
+    for readers as it ends. So the numbers reach readers at most::
+
+        interval + MEMO_SLACK_SECONDS + 2 L
+
+    after the commit, and the interval is at most
+    ``CACHE_STALE_SECONDS - MEMO_SLACK_SECONDS - 2 L``: the totals are then no older
+    than a page may be served stale (5 s by default), whatever the machine's speed,
+    since L is measured. (When the memo is cheap enough, every ``MEMO_COST_FACTOR``
+    times its computing time, sooner.)
+
+    **The floors.** Never more often than every ``MEMO_MIN_INTERVAL`` nor than every
+    ``MEMO_SHARE_FACTOR`` times its computing time: one memo takes at most a quarter
+    of a (niced) worker process and of the PostgreSQL backend it uses, however costly
+    it becomes. When a floor wins (at the defaults: a memo costing more than
+    ~0.6 s, or listings' renders above ~1.5 s), the bound is not met: the lag is
+    that floor plus ``MEMO_SLACK_SECONDS + 2 L``, growing with the cost instead of
+    taking the machine. On the bench ledger (20,000 claims, a million evidence
+    items) the memos take 0.05-0.25 s and L about 1 s: intervals of 0.5-2.5 s.
+    """
+    stale = float(getattr(settings, "CACHE_STALE_SECONDS", 0))
+    fresh = stale - MEMO_SLACK_SECONDS - 2 * listings_took
+    return max(MEMO_MIN_INTERVAL, MEMO_SHARE_FACTOR * took, min(MEMO_COST_FACTOR * took, fresh))
 
 
 def _render_listings_later(delay: float) -> None:

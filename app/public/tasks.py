@@ -8,13 +8,21 @@ before it started (`render_listings`).
 
 from __future__ import annotations
 
+import logging
+import time
+
 from celery import shared_task
 from django.core.cache import cache as django_cache
 
 from app.public import prerender
-from app.public.cache import _k, current_version
+from app.public.cache import LISTINGS_TOOK_KEY, _k, current_version
+
+logger = logging.getLogger(__name__)
 
 LISTINGS_INTERVAL = 2.0  # seconds between two renders of the listings while edits go on
+# The listings' render time is kept as a maximum that decays by this factor a render
+# (cache.memo_interval budgets for it: one slow render counts for a while).
+LISTINGS_TOOK_DECAY = 0.9
 
 
 def pending_key(slug: str) -> str:
@@ -46,16 +54,34 @@ def render_listings(recompute: bool = False) -> int:
     ``recompute``: their throttled memos are due (`cache.versioned`)."""
     django_cache.delete(pending_key("*"))
     running = _k("public:render-listings-running")
+    wanted = _k("public:render-listings-recompute")
     if not django_cache.add(running, 1, 600):
+        if recompute:  # a memo fell due: the one running recomputes right after it ends
+            django_cache.set(wanted, 1, 600)
         return 0  # the one running looks again when it ends
+    clock = time.monotonic()
     try:
         started = current_version()
         done = prerender.render_listings(recompute)
     finally:
         django_cache.delete(running)
-    if current_version() > started:
+    _record_took(time.monotonic() - clock)
+    if django_cache.get(wanted):
+        django_cache.delete(wanted)
+        render_listings.apply_async(kwargs={"recompute": True}, retry=False)
+    elif current_version() > started:
         enqueue_listings(LISTINGS_INTERVAL)
     return done
+
+
+def _record_took(took: float) -> None:
+    """The listings' render time, for `cache.memo_interval` (a decaying maximum)."""
+    key = _k(LISTINGS_TOOK_KEY)
+    try:
+        before = float(django_cache.get(key) or 0.0)
+        django_cache.set(key, max(took, LISTINGS_TOOK_DECAY * before), 24 * 3600)
+    except Exception:  # only the bound's budget is lost
+        logger.warning("Could not record the listings' render time", exc_info=True)
 
 
 @shared_task(name="public.revalidate", ignore_result=True)

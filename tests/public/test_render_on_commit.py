@@ -161,3 +161,54 @@ def test_the_worker_renders_the_touched_pages_so_readers_hit_the_cache(ahead, al
     response = Client().get("/claims/d/", headers={"If-None-Match": old_etag})
     assert response.status_code == 304
     assert untouched.pk
+
+
+def test_the_memo_interval_keeps_the_totals_within_the_stale_window(ahead):
+    """cache.memo_interval: a commit reaches readers within interval + slack + two
+    listings' renders; while the memos and the renders are cheap that is at most
+    CACHE_STALE_SECONDS, and a costly memo is still recomputed at most every 4x its cost."""
+    from app.public.cache import MEMO_MIN_INTERVAL, MEMO_SLACK_SECONDS, memo_interval
+
+    def lag(took: float, listings: float) -> float:
+        return memo_interval(took, listings) + MEMO_SLACK_SECONDS + 2 * listings
+
+    # The bench ledger's memos (0.05-0.25 s) with listings' renders of 0.5-1.5 s.
+    for took in (0.05, 0.1, 0.25, 0.5):
+        for listings in (0.0, 0.5, 1.0, 1.5):
+            if 4 * took <= 5 - 0.5 - 2 * listings:  # the floor is below the budget
+                assert lag(took, listings) <= ahead.CACHE_STALE_SECONDS
+            else:  # 0.5 s memos with 1.5 s renders: the floor (2 s) wins, 5.5 s
+                assert lag(took, listings) == 4 * took + 0.5 + 2 * listings
+    assert memo_interval(0.05, 1.0) == MEMO_MIN_INTERVAL  # cheap: every 10x, not below 1 s
+    assert memo_interval(0.25, 1.0) == 2.5  # the budget: 5 - 0.5 - 2 x 1.0
+    # Costly: the floor wins over the bound (a quarter of a worker process at most).
+    assert memo_interval(2.0, 1.0) == 8.0
+    assert memo_interval(0.25, 3.0) == MEMO_MIN_INTERVAL
+    ahead.CACHE_STALE_SECONDS = 30  # a wider window: the cost factor alone, as before
+    assert memo_interval(0.25, 1.0) == 2.5
+    assert memo_interval(2.0, 1.0) == 20.0
+
+
+def test_a_due_recompute_that_meets_a_running_render_runs_right_after_it(ahead):
+    """A delayed recompute (cache._render_listings_later) that finds the listings' render
+    running is not lost: that render queues it again as it ends (without waiting the
+    listings' interval), and records its own time for memo_interval."""
+    from django.core.cache import cache
+
+    from app.public.cache import LISTINGS_TOOK_KEY, _k
+    from app.public.tasks import render_listings
+
+    drain()
+    running = _k("public:render-listings-running")
+    cache.add(running, 1, 60)
+    assert render_listings(recompute=True) == 0  # skipped: one is running
+    assert queued() == 0
+    cache.delete(running)
+    cache.delete(_k(LISTINGS_TOOK_KEY))
+    render_listings()  # the one that was running, ending
+    assert queued() == 1  # the recompute, due now
+    assert float(cache.get(_k(LISTINGS_TOOK_KEY))) > 0
+    drain()
+    render_listings()  # nothing wanted any more, nothing changed: nothing queued
+    assert queued() == 0
+    drain()
