@@ -40,7 +40,7 @@ from app.catalog.models import AuditEntry, Claim, Entity, Evidence, Tag, Verdict
 from app.catalog.naming import ROLES, counts_sql, named_counts, naming_sql, public_naming
 from app.graph.templatetags.graph_tags import has_chain
 from app.lib.prepared import PreparedQuery
-from app.public import search, sections, totals
+from app.public import render, search, sections, totals
 from app.public.cache import versioned
 from app.public.filters import ClaimFilters, Sort, apply_filters
 from app.public.rows import ArtifactRow, CaptureRow, EvidenceRow, SourceRow
@@ -536,11 +536,11 @@ def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClai
     groups = [
         StanceGroup(
             value,
-            str(label),
+            render.label(Stance, value),
             [v for v in views if v.item.stance == value],
             totals.get(value, 0),
         )
-        for value, label in Stance.choices
+        for value in Stance.values
     ]
     page = ShownClaimPage(claim, groups, changes, models, content, tags, bylines)
     page.has_chain, page.has_signal_timeline = bool(chain), bool(signal_timeline)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import models
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, override
@@ -158,12 +159,24 @@ def claim_review(
             "ratingValue": RATING.get(Verdict(claim.verdict), 3),
             "bestRating": 5,
             "worstRating": 1,
-            "alternateName": str(claim.get_verdict_display()),
+            "alternateName": label(Verdict, claim.verdict),
             **({"ratingExplanation": verdict_note.strip()} if verdict_note.strip() else {}),
         },
         "itemReviewed": item,
         "reviewBody": review_body(claim, evidence),
     }
+
+
+@lru_cache(maxsize=64)
+def _labels(choices: type[models.Choices], language: str | None) -> dict[Any, str]:
+    with override(language):
+        return {value: str(label) for value, label in choices.choices}
+
+
+def label(choices: type[models.Choices], value: Any) -> str:
+    """``get_FOO_display()`` for a field with these choices, translated once per process and
+    language: Django's hashes and translates every lazy label of the field on each call."""
+    return _labels(choices, get_language()).get(value, value)
 
 
 @lru_cache(maxsize=16)

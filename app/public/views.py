@@ -21,7 +21,7 @@ from app.public.citation import citations, share_links
 from app.public.evidence_html import EvidenceRenderer
 from app.public.filters import BadFilter, page_number, parse_filters
 from app.public.html import Localized
-from app.public.render import claim_review, fast_reverse
+from app.public.render import claim_review, fast_reverse, label
 
 
 def _render(
@@ -93,7 +93,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     renderer = EvidenceRenderer(claim.language)
     base = site_base(request)
     url = base + fast_reverse("public:claim", claim.slug)
-    verdict = str(claim.get_verdict_display())
+    verdict = label(Verdict, claim.verdict)
     local = Localized()
     reviewed = page.bylines.reviewed_at or claim.published_at
     context = {
@@ -102,7 +102,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "claim_url": url,
         "feed_url": fast_reverse("public:claim-feed", claim.slug),
         "verdict": verdict,  # translated once, shown six times
-        "strength": str(claim.get_evidence_strength_display()),
+        "strength": label(Strength, claim.evidence_strength),
         # The page's dates, each formatted once: ``|date:"c"`` and ``|date:"DATE_FORMAT"``.
         "published_iso": _iso(claim.published_at),
         "modified_iso": _iso(claim.updated_at),

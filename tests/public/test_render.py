@@ -1,4 +1,4 @@
-"""Addresses built from patterns resolved once (app/public/render.py)."""
+"""Addresses built from patterns resolved once, labels translated once (app/public/render.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from app.public.render import fast_reverse, id_url
+from app.catalog.choices import Stance, Strength, Verdict
+from app.catalog.models import Claim
+from app.public.render import fast_reverse, id_url, label
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -25,3 +27,20 @@ def test_fast_addresses_match_reverse_in_each_language(language: str) -> None:
 def test_an_id_address_refuses_what_is_not_a_number() -> None:
     with pytest.raises(ValueError):
         id_url("archive:source")("1/../../admin")  # type: ignore[arg-type]
+
+
+def test_labels_follow_the_language_within_one_process() -> None:
+    """label() gives get_FOO_display()'s text in the active language, switching back and forth."""
+    for language in ["en", "fr", "en", "fr"]:
+        with translation.override(language):
+            for verdict in Verdict.values:
+                claim = Claim(verdict=verdict, evidence_strength="")
+                assert label(Verdict, verdict) == claim.get_verdict_display()
+            for strength in Strength.values:
+                claim = Claim(evidence_strength=strength)
+                assert label(Strength, strength) == claim.get_evidence_strength_display()
+            assert label(Stance, "supports") == str(dict(Stance.choices)["supports"])
+            assert label(Verdict, "unknown") == "unknown"
+        expected = {"en": ("Refuted", "Not assessed"), "fr": ("Réfutée", "Non évaluée")}
+        with translation.override(language):
+            assert (label(Verdict, "refuted"), label(Strength, "")) == expected[language]
