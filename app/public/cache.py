@@ -305,8 +305,11 @@ def memo_interval(took: float, listings_took: float = 0.0) -> float:
     it becomes. When a floor wins (at the defaults: a memo costing more than
     ~0.6 s, or listings' renders above ~1.5 s), the bound is not met: the lag is
     that floor plus ``MEMO_SLACK_SECONDS + 2 L``, growing with the cost instead of
-    taking the machine. On the bench ledger (20,000 claims, a million evidence
-    items) the memos take 0.05-0.25 s and L about 1 s: intervals of 0.5-2.5 s.
+    taking the machine. (An interval shorter than L only means the listings' renders
+    run back to back: one at a time, in one niced worker process.) On the bench
+    ledger (20,000 claims, a million evidence items) the memos take 0.05-0.25 s and
+    L about 1 s on a quiet machine (intervals of 1-2.5 s); at load 7 the worker
+    measured memos of 0.1-0.7 s and L of 2-2.5 s: the floors won (bench/README.md).
     """
     stale = float(getattr(settings, "CACHE_STALE_SECONDS", 0))
     fresh = stale - MEMO_SLACK_SECONDS - 2 * listings_took
