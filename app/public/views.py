@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import localize, number_format
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from app.catalog import access
 from app.catalog.choices import DeveloperResponse, EvidenceKind, Stance, Strength, Verdict
@@ -75,6 +76,14 @@ def _more_text(stance: str, total: int) -> str:
     return text % {"count": number_format(total, force_grouping=True)}
 
 
+@lru_cache(maxsize=16)
+def _shown_note(language: str | None, shown: int) -> str:
+    """The note after a stance's link to its whole list ("(the first 25 are shown here)"):
+    the same words for every stance and claim, translated once per process and language."""
+    with override(language):
+        return _("(the first %(shown)s are shown here)") % {"shown": localize(shown)}
+
+
 def _claim_review(page: queries.ShownClaimPage, base: str) -> dict[str, Any]:
     """The page's ClaimReview: the claim's rating, and the appearances of the items shown."""
     note = page.verdict_changes[-1].note if page.verdict_changes else ""
@@ -123,15 +132,16 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     (
                         fast_reverse("public:claim-evidence", claim.slug, group.stance),
                         _more_text(group.stance, group.total),
+                        _shown_note(get_language(), queries.CLAIM_PAGE_ITEMS),
                     )
                     if group.more
                     else None
                 ),
+                localize(group.total),  # shown twice: localized once
             )
             for group in page.groups
         ],
         "evidence_total": page.total,
-        "items_shown": queries.CLAIM_PAGE_ITEMS,
         "claim_review": _claim_review(page, base),
         "citations": citations(claim, url, verdict, timezone.localdate()),
         "share_links": share_links(url, claim.statement),

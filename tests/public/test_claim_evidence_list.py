@@ -125,3 +125,18 @@ def test_french_readers_get_the_link_and_the_list_in_french(client, claim):
     assert f"Éléments {STANCE_PAGE_ITEMS + 1} à {SUPPORTING} sur {SUPPORTING}" in listing
     assert "Retour à l’affirmation" in listing and "Page 2 sur 2" in listing
     assert "Appuie" in listing
+
+
+def test_the_shown_note_follows_the_readers_language_in_one_process(client, claim):
+    """The note after "Show all" is translated once per language (views._shown_note)."""
+    english = f'<span class="meta">(the first {CLAIM_PAGE_ITEMS} are shown here)</span>'
+    french = f'<span class="meta">(cette page n’en montre que {CLAIM_PAGE_ITEMS})</span>'
+    for path, note, other in [
+        ("/claims/long/", english, french),
+        ("/fr/claims/long/", french, english),
+        ("/claims/long/", english, french),
+    ]:
+        bump_version()
+        html = client.get(path).content.decode()
+        assert html.count(note) == 1 and other not in html
+        assert '<span class="count">(60)</span>' in html
