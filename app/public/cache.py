@@ -247,8 +247,12 @@ def versioned(name: str, compute: Callable[[], T]) -> T:
     lock = f"{key}:lock"
     locked = False
     if memo is not None and ahead:
-        due_in = memo_interval(memo["took"], listings_took) - (time.time() - memo["at"])
-        if due_in > 0:
+        elapsed = time.time() - memo["at"]
+        due_in = memo_interval(memo["took"], listings_took) - elapsed
+        # A render that recomputes another memo renders the six pages anyway: this one
+        # comes along once its floor has passed (the memos fall due together after it).
+        along = rendering.get() == 2 and elapsed >= memo_interval(memo["took"], float("inf"))
+        if due_in > 0 and not along:
             if rendering.get():
                 _render_listings_later(due_in)
             return cast(T, memo["value"])
@@ -300,7 +304,9 @@ def memo_interval(took: float, listings_took: float = 0.0) -> float:
     times its computing time, sooner.)
 
     **The floors.** Never more often than every ``MEMO_MIN_INTERVAL`` nor than every
-    ``MEMO_SHARE_FACTOR`` times its computing time: one memo takes at most a quarter
+    ``MEMO_SHARE_FACTOR`` times its computing time (``memo_interval(took, inf)``; a
+    render that recomputes another memo recomputes this one too once that floor
+    has passed, so the memos fall due together): one memo takes at most a quarter
     of a (niced) worker process and of the PostgreSQL backend it uses, however costly
     it becomes. When a floor wins (at the defaults: a memo costing more than
     ~0.6 s, or listings' renders above ~1.5 s), the bound is not met: the lag is

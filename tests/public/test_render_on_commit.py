@@ -212,3 +212,38 @@ def test_a_due_recompute_that_meets_a_running_render_runs_right_after_it(ahead):
     render_listings()  # nothing wanted any more, nothing changed: nothing queued
     assert queued() == 0
     drain()
+
+
+def test_a_render_that_recomputes_brings_along_memos_past_their_floor(ahead):
+    """In a render that recomputes (rendering == 2), a stale memo not yet due is
+    recomputed too once its floor (1 s, 4x its cost) has passed, not before."""
+    import time as clock
+
+    from django.core.cache import cache
+
+    from app.public.cache import cache_tag, rendering, versioned
+
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        return Claim.objects.count()
+
+    assert versioned("test-along", count) == 0
+    ClaimFactory()  # the memo is stale
+    key = f"memo:{cache_tag()}:test-along"
+
+    def started(seconds_ago: float) -> None:
+        # As if it had cost 0.2 s: its interval is 2 s, its floor 1 s.
+        cache.set(key, {**cache.get(key), "took": 0.2, "at": clock.time() - seconds_ago}, 60)
+
+    started(0.5)
+    token = rendering.set(2)
+    try:
+        assert versioned("test-along", count) == 0  # before its floor: the last value
+        started(1.5)
+        assert versioned("test-along", count) == 1  # past it: recomputed along
+    finally:
+        rendering.reset(token)
+    assert len(calls) == 2
+    drain()
