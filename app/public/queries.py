@@ -13,16 +13,19 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
     BigIntegerField,
+    Case,
     CharField,
     Count,
     F,
     IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
     Window,
     prefetch_related_objects,
 )
@@ -657,11 +660,23 @@ def _shown_captures(claim_id: int, first: int, last: int, stance: str | None = N
     return runs.values_list(*CaptureRow.STATE_FIELDS)
 
 
+# ArtifactRow's columns; the metadata only of frames, the one kind the page reads it of
+# (their time and item, app.monitor's evidence_media): the others' was decoded for nothing.
+_ARTIFACT_COLUMNS = (
+    *ArtifactRow.FIELDS[:-1],
+    Case(
+        When(kind=ArtifactKind.FRAME, then=F("metadata")),
+        default=Value(None),
+        output_field=JSONField(),
+    ),
+)
+
+
 def _shown_files(claim_id: int, first: int, last: int, stance: str | None = None) -> Any:
     cited = _shown_of(claim_id, first, last, stance).values("source_id")
     runs = Capture.objects.filter(status__in=WITH_FILES, source_id__in=cited).values("id")
     files = Artifact.objects.filter(kind__in=PAGE_ARTIFACT_KINDS, capture__in=runs)
-    return files.order_by("id").values_list(*ArtifactRow.FIELDS)
+    return files.order_by("id").values_list(*_ARTIFACT_COLUMNS)
 
 
 def _runs_of(claim_id: int) -> QuerySet[Capture]:
@@ -682,7 +697,7 @@ def _files_of(claim_id: int) -> QuerySet[Any]:
     """The files the page uses of every capture ``_runs_of`` lists."""
     runs = _runs_of(claim_id).values("id")
     files = Artifact.objects.filter(kind__in=PAGE_ARTIFACT_KINDS, capture__in=runs)
-    return files.order_by("id").values_list(*ArtifactRow.FIELDS)
+    return files.order_by("id").values_list(*_ARTIFACT_COLUMNS)
 
 
 CLAIM_FIELDS = [field.attname for field in Claim._meta.concrete_fields]

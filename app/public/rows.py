@@ -93,6 +93,6 @@ class ArtifactRow:
     kind: str
     name: str
     partial: bool
-    metadata: dict[str, Any]
+    metadata: dict[str, Any] | None  # frames' only (app.public.queries._ARTIFACT_COLUMNS)
 
     FIELDS = ("id", "capture_id", "kind", "name", "partial", "metadata")
