@@ -46,7 +46,7 @@ def page(client: Client, url: str) -> str:
 
 
 def rendered_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fragments, "fragment", lambda _id, draw: draw())
+    monkeypatch.setattr(fragments, "fragment", lambda _id, draw, _where=None: draw())
     monkeypatch.setattr(
         fragments,
         "language_choices",
@@ -141,6 +141,35 @@ def test_only_language_constant_content_is_accepted() -> None:
             Template(
                 "{% load fragments i18n %}{% per_language %}" + inside + "{% endper_language %}"
             )
+
+
+def test_the_language_is_read_once_per_template_render_and_never_stale() -> None:
+    """The language and prefix are read once per render of one template (its render
+    context), so the same Context rendered again in another language, and a template
+    included inside ``{% language %}``, show their own language; a fragment inside
+    ``{% language %}`` itself is refused (it would read the language outside it)."""
+    probe = Template(
+        "{% load fragments i18n %}[{% per_language %}{% translate 'Search' %}{% endper_language %}]"
+    )
+    page = Template(
+        "{% load fragments i18n %}{% per_language %}{% translate 'Search' %}{% endper_language %}"
+        '{% language "fr" %}{% include probe %}{% endlanguage %}'
+        "{% per_language %}{% translate 'Search' %}{% endper_language %}"
+    )
+    with translation.override("fr"):
+        french = translation.gettext("Search")
+    assert french != "Search"
+    context = Context()
+    with translation.override("fr"):
+        assert probe.render(context) == f"[{french}]"
+    with translation.override("en"):
+        assert probe.render(context) == "[Search]"  # the same Context, another render
+        assert page.render(Context({"probe": probe})) == f"Search[{french}]Search"
+    with pytest.raises(TemplateSyntaxError, match="inside"):
+        Template(
+            '{% load fragments i18n %}{% language "fr" %}{% per_language %}x'
+            "{% endper_language %}{% endlanguage %}"
+        )
 
 
 def test_fragments_are_kept_per_script_prefix_and_dropped_when_settings_change() -> None:

@@ -63,7 +63,9 @@ class PerLanguageNode(Node):
         self.fragment_id = fragments.new_id()
 
     def render(self, context: Any) -> str:
-        return fragments.fragment(self.fragment_id, lambda: self.nodelist.render(context))
+        return fragments.fragment(
+            self.fragment_id, lambda: self.nodelist.render(context), context.render_context
+        )
 
 
 @register.tag
@@ -71,6 +73,11 @@ def per_language(parser: template.base.Parser, token: template.base.Token) -> Pe
     """Render the content once per language (and script prefix) in this process."""
     if len(token.split_contents()) != 1:
         raise template.TemplateSyntaxError("{% per_language %} takes no arguments")
+    if any(command == "language" for command, *_rest in parser.command_stack):
+        # The language read once per template render would be the one outside it.
+        raise template.TemplateSyntaxError(
+            f"{{% per_language %}} (line {token.lineno}) may not be inside {{% language %}}"
+        )
     nodelist = parser.parse(("endper_language",))
     parser.delete_first_token()
     _check(nodelist, token)
