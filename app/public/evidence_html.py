@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from app.public.rows import ArtifactRow, CaptureRow
 
 
+# The artifacts the frames template (`monitor_tags.evidence_media`) shows.
+_MEDIA_KINDS = frozenset({"video", "frame"})
+
+
 def seconds(value: object) -> str:
     """12, 12.5: a media fragment (``#t=``) wants plain seconds."""
     return f"{float(value):.3f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
@@ -134,6 +138,7 @@ class EvidenceRenderer:
         self._origin = getattr(settings, "ARTIFACT_ORIGIN", "") or ""
         self._artifact_url = file_url("archive:artifact")
         self._video_url = file_url("monitor:video")
+        self._no_media: str | None = None
 
     def render_all(self, views: Iterable[EvidenceView]) -> SafeString:
         return mark_safe("".join(self.render(view) for view in views))  # noqa: S308 (escaped)
@@ -192,8 +197,7 @@ class EvidenceRenderer:
                 f'<span lang="{self.claim_language}">{e(item.method_note)}</span></p>\n'
             )
         if item.time_start is not None or view.changed_after_citation:
-            poster_url = self._file_url(poster) if poster is not None else ""
-            parts.append(self._frames.render({"view": view, "poster": poster_url}))
+            parts.append(self._media(view, poster))
         parts.append(f'  <p class="source"><span class="publisher">{publisher}</span>')
         if source.title:
             parts.append(f", <cite>{e(source.title)}</cite>")
@@ -210,6 +214,21 @@ class EvidenceRenderer:
         parts.append("</div>\n")
         parts.append("</article>\n")
         return "".join(parts)
+
+    def _media(self, view: EvidenceView, poster: ArtifactRow | None) -> str:
+        """The item's video and frames (``monitor/_evidence_frames.html``). For an item with
+        neither a video nor frames nor a changed source, the template shows nothing that
+        depends on the item (it tests those three): its text is rendered once a page."""
+        plain = not view.changed_after_citation and not any(
+            artifact.kind in _MEDIA_KINDS for artifact in view.artifacts
+        )
+        if plain and self._no_media is not None:
+            return self._no_media
+        poster_url = self._file_url(poster) if poster is not None else ""
+        html = self._frames.render({"view": view, "poster": poster_url})
+        if plain:
+            self._no_media = html
+        return html
 
     def _timerange(self, start: object, end: object, video: ArtifactRow | None) -> str:
         span = format_timecode(start)  # type: ignore[arg-type]

@@ -118,6 +118,25 @@ def test_a_time_coded_item_shows_its_range_and_a_changed_source_links_its_versio
     assert "after it was cited here" in html
 
 
+def test_items_without_media_share_the_frames_templates_text_and_others_get_their_own() -> None:
+    """The frames template's text for a time-coded item without video, frames or a changed
+    source is rendered once a page and reused: the same as rendering it for each item,
+    and an item with a changed source between two plain ones still links its versions."""
+    claim = ClaimFactory()
+    changed = SourceFactory()
+    for source in (SourceFactory(), changed, SourceFactory()):
+        item = EvidenceFactory(claim=claim, source=source, time_start=Decimal("12"))
+    changed.last_changed_at = item.created_at + timedelta(days=2)
+    changed.save()
+    with translation.override("en"):
+        page = queries.claim_page(claim.slug)
+        shared = str(EvidenceRenderer(page.claim.language).render_all(page.evidence))
+        each = "".join(EvidenceRenderer(page.claim.language).render(view) for view in page.evidence)
+    assert shared == each
+    assert shared.count(f'href="/sources/{changed.pk}/versions/"') == 1
+    assert shared.count('class="timerange"') == 3
+
+
 @pytest.mark.parametrize(
     "value",
     ["plain words", "", "l'été", 'say "hi"', "a < b && c > d", "<script>x</script>", 42, None],
