@@ -531,7 +531,7 @@ def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClai
     registered = dict(zip(sections.names(), shown, strict=True))
     models, content, tags = claim_names(claim.pk)
     rows = _SHOWN(claim.pk, 0, per_stance)
-    views, totals = _shown_views(claim.pk, rows, _SHOWN_CAPTURES(claim.pk, 0, per_stance),
+    views, counts = _shown_views(claim.pk, rows, _SHOWN_CAPTURES(claim.pk, 0, per_stance),
                                  lambda: _SHOWN_FILES(claim.pk, 0, per_stance))  # fmt: skip
     changes = [
         VerdictChange.from_db(DEFAULT_DB_ALIAS, CHANGE_FIELDS, row) for row in _CHANGES(claim.pk)
@@ -541,7 +541,7 @@ def claim_page_shown(slug: str, per_stance: int = CLAIM_PAGE_ITEMS) -> ShownClai
             value,
             render.label(Stance, value),
             [v for v in views if v.item.stance == value],
-            totals.get(value, 0),
+            counts.get(value, 0),
         )
         for value in Stance.values
     ]
@@ -567,7 +567,7 @@ def stance_page(
     rows = _STANCE(claim.pk, stance, first, last)
     if not rows and number > 1:
         raise PageOutOfRange("No such page.")
-    views, totals = _shown_views(
+    views, counts = _shown_views(
         claim.pk,
         rows,
         _STANCE_CAPTURES(claim.pk, stance, first, last),
@@ -577,7 +577,7 @@ def stance_page(
         VerdictChange.from_db(DEFAULT_DB_ALIAS, CHANGE_FIELDS, row) for row in _CHANGES(claim.pk)
     ]
     label = str(dict(Stance.choices)[stance])
-    group = StanceGroup(stance, label, views, totals.get(stance, 0), first + 1)
+    group = StanceGroup(stance, label, views, counts.get(stance, 0), first + 1)
     return ShownClaimPage(claim, [group], changes, models, content, tags, bylines), group
 
 
